@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The skrnn engine: recurrent networks in NumPy (and SciPy), nothing else.
+
+This subpackage never imports scikit-learn or the rest of skrnn (a test
+enforces it). The estimators are thin layers over it.
+
+Modules
+-------
+packing
+    Variable-length batches in PyTorch's packed layout.
+cells
+    RNN, LSTM and GRU cells: one step forward and backward.
+layers
+    The time loop, stacking and bidirectional layers.
+network
+    A whole network with its head, forward, backward and loss_and_grad.
+losses
+    Softmax cross-entropy and squared error, fused with their gradients.
+optimizers
+    Adam and SGD (momentum, Nesterov), global-norm clipping, L2 penalty.
+params
+    The flat parameter buffer and initialisers.
+gradcheck
+    Central differences for the tests.
+"""
+
+from .network import HEADS, LOSSES, RecurrentNetwork
+from .optimizers import AdamOptimizer, SGDOptimizer, add_l2_penalty, clip_grad_norm
+from .packing import Packing, pack_array, pack_sequences, unpack_sequences
+
+__all__ = [
+    "HEADS",
+    "LOSSES",
+    "AdamOptimizer",
+    "Packing",
+    "RecurrentNetwork",
+    "SGDOptimizer",
+    "add_l2_penalty",
+    "clip_grad_norm",
+    "pack_array",
+    "pack_sequences",
+    "unpack_sequences",
+]

@@ -1,0 +1,327 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""A recurrent network: input, stacked recurrent layers and a dense head.
+
+The network owns the parameter layout and initialisation, and composes
+:mod:`~skrnn._engine.layers`, the head and :mod:`~skrnn._engine.losses`.
+It is stateless between calls: parameters come in as one flat vector, caches
+and buffers live in the call, so one network object can serve several
+threads at once.
+
+Per-sequence arrays (many-to-one outputs, initial and final states) are in
+the caller's order; packed arrays (dense inputs, token codes, many-to-many
+outputs and targets) are in the layout of the :class:`~.packing.Packing`.
+"""
+
+import numpy as np
+
+from .cells import make_cell
+from .layers import layer_param_name, stack_backward, stack_forward
+from .losses import softmax_cross_entropy, squared_error
+from .params import ParamLayout, glorot_uniform, orthogonal
+
+__all__ = ["RecurrentNetwork", "HEADS", "LOSSES"]
+
+#: ``'last'``: many-to-one (one output per sequence, from its final states);
+#: ``'all'``: many-to-many (one output per step); ``None``: no head.
+HEADS = ("last", "all", None)
+LOSSES = {"cross_entropy": softmax_cross_entropy, "squared_error": squared_error}
+
+
+class _Cache:
+    """What :meth:`RecurrentNetwork.backward` needs from a forward pass."""
+
+
+class RecurrentNetwork:
+    """Stacked (bi)directional RNN, LSTM or GRU with an optional dense head.
+
+    Parameters
+    ----------
+    cell : {'rnn', 'lstm', 'gru'}
+    n_inputs : int
+        Features per step, or the number of distinct tokens when
+        ``token_input`` (token ``k`` selects row ``k`` of ``W_xh_l0``: the
+        product of a one-hot vector with the matrix, without the one-hot).
+    hidden_size : int
+    n_outputs : int or None
+        Width of the head; None when ``head`` is None.
+    num_layers : int, default=1
+    bidirectional : bool, default=False
+    dropout : float, default=0.0
+        Dropout on the inputs of layers above the first, during training.
+    activation : {'tanh', 'relu'}, default='tanh'
+        Vanilla cell only.
+    head : {'last', 'all', None}, default='last'
+    token_input : bool, default=False
+    dtype : numpy dtype, default=np.float32
+
+    Attributes
+    ----------
+    layout : ParamLayout
+        Names and shapes of the parameters: per layer ``l`` and direction,
+        ``W_xh_l{l}``, ``W_hh_l{l}`` and the biases (``_reverse`` suffix for
+        the backward direction), then the head ``W_hy`` and ``b_y``.
+    """
+
+    def __init__(self, cell, n_inputs, hidden_size, n_outputs=None, *,
+                 num_layers=1, bidirectional=False, dropout=0.0,
+                 activation="tanh", head="last", token_input=False,
+                 dtype=np.float32):
+        if head not in HEADS:
+            raise ValueError(f"head must be one of {HEADS}, got {head!r}")
+        if head is not None and n_outputs is None:
+            raise ValueError("n_outputs is required when there is a head.")
+        self.cell = make_cell(cell, activation)
+        self.n_inputs = int(n_inputs)
+        self.hidden_size = int(hidden_size)
+        self.n_outputs = n_outputs
+        self.num_layers = int(num_layers)
+        self.bidirectional = bool(bidirectional)
+        self.n_directions = 2 if bidirectional else 1
+        self.dropout = float(dropout)
+        self.head = head
+        self.token_input = bool(token_input)
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
+        self.layout = ParamLayout(self._shapes(), self.dtype)
+
+    def _shapes(self):
+        shapes = {}
+        H = self.hidden_size
+        for layer in range(self.num_layers):
+            n_in = self.n_inputs if layer == 0 else self.n_directions * H
+            for d in range(self.n_directions):
+                for name, shape in self.cell.param_shapes(n_in, H).items():
+                    shapes[layer_param_name(name, layer, d == 1)] = shape
+        if self.head is not None:
+            shapes["W_hy"] = (self.n_directions * H, self.n_outputs)
+            shapes["b_y"] = (self.n_outputs,)
+        return shapes
+
+    @property
+    def weight_names(self):
+        """list of str: the weight matrices (L2-penalised; biases are not)."""
+        return [n for n in self.layout.names if n.startswith("W_")]
+
+    @property
+    def n_states(self):
+        """int: number of state vectors per sequence (layers x directions)."""
+        return self.num_layers * self.n_directions
+
+    def init_params(self, rng):
+        """Draw initial parameters.
+
+        Glorot-uniform input and head weights, orthogonal recurrent weights
+        (one orthogonal block per gate), zero biases except the LSTM's forget
+        gate (1). Drawn in float64 from ``rng``, then cast, so float32 and
+        float64 networks start from the same weights.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+
+        Returns
+        -------
+        params : ndarray of shape (layout.size,)
+        """
+        flat = self.layout.zeros()
+        P = self.layout.views(flat)
+        H, G = self.hidden_size, self.cell.n_gates
+        for layer in range(self.num_layers):
+            for d in range(self.n_directions):
+                p = {n: P[layer_param_name(n, layer, d == 1)]
+                     for n in self.cell.param_names}
+                n_in = p["W_xh"].shape[0]
+                for k in range(G):
+                    cols = slice(k * H, (k + 1) * H)
+                    p["W_xh"][:, cols] = glorot_uniform(rng, n_in, H, (n_in, H))
+                    p["W_hh"][:, cols] = orthogonal(rng, H)
+                self.cell.init_biases(p, H)
+        if self.head is not None:
+            fan_in = self.n_directions * H
+            P["W_hy"][...] = glorot_uniform(
+                rng, fan_in, self.n_outputs, (fan_in, self.n_outputs)
+            )
+        return flat
+
+    def _initial_state(self, state, packing, name):
+        shape = (self.n_states, packing.n_sequences, self.hidden_size)
+        if state is None:
+            return np.zeros(shape, dtype=self.dtype)
+        state = np.asarray(state)
+        if state.shape != shape:
+            raise ValueError(f"{name} must have shape {shape}, got {state.shape}.")
+        if state.dtype != self.dtype:
+            raise TypeError(f"{name} must have dtype {self.dtype}, got {state.dtype}.")
+        return packing.sort(state, axis=1)
+
+    def _check_input(self, x, packing):
+        if self.token_input:
+            if x.shape != (packing.n_rows,) or not np.issubdtype(x.dtype, np.integer):
+                raise ValueError(
+                    f"Token input must be integer codes of shape ({packing.n_rows},)."
+                )
+        elif x.shape != (packing.n_rows, self.n_inputs) or x.dtype != self.dtype:
+            raise ValueError(
+                f"Dense input must have shape ({packing.n_rows}, {self.n_inputs}) "
+                f"and dtype {self.dtype}, got {x.shape} and {x.dtype}."
+            )
+
+    def forward(self, params, x, packing, h0=None, c0=None, *, need_cache=False,
+                rng=None):
+        """Forward pass.
+
+        Parameters
+        ----------
+        params : ndarray of shape (layout.size,)
+        x : ndarray of shape (N, n_inputs), or int ndarray of shape (N,)
+            Packed input rows (or token codes).
+        packing : Packing
+        h0, c0 : ndarray of shape (n_states, B, H), default=None
+            Initial states, caller's order; None means zeros. ``c0`` is for
+            the LSTM only.
+        need_cache : bool, default=False
+            Keep what :meth:`backward` needs (training).
+        rng : numpy.random.Generator, default=None
+            Source of the dropout masks; None disables dropout (inference).
+
+        Returns
+        -------
+        y : ndarray
+            ``(B, n_outputs)`` in the caller's order for ``head='last'``;
+            ``(N, n_outputs)`` packed for ``head='all'``; the last layer's
+            packed output ``(N, n_directions * H)`` for ``head=None``.
+        h_n, c_n : ndarray of shape (n_states, B, H)
+            Final states, caller's order (``c_n`` None unless LSTM).
+        cache : object or None
+        """
+        self._check_input(x, packing)
+        has_c = self.cell.has_cell_state
+        h0 = self._initial_state(h0, packing, "h0")
+        c0 = self._initial_state(c0, packing, "c0") if has_c else None
+        P = self.layout.views(params)
+        out, h_n, c_n, stack_cache = stack_forward(
+            self.cell, P, x, packing, h0, c0,
+            num_layers=self.num_layers, bidirectional=self.bidirectional,
+            dropout=self.dropout, rng=rng, need_cache=need_cache,
+            token_input=self.token_input,
+        )
+        if self.head == "all":
+            feats = out
+        elif self.head == "last":
+            feats = self._last_features(h_n)
+        if self.head is None:
+            y = out
+        else:
+            y = feats @ P["W_hy"]
+            y += P["b_y"]
+        if self.head == "last":
+            y = packing.unsort(y)
+        cache = None
+        if need_cache:
+            cache = _Cache()
+            cache.stack, cache.packing = stack_cache, packing
+            cache.feats = None if self.head is None else feats
+        h_n = packing.unsort(h_n, axis=1)
+        c_n = packing.unsort(c_n, axis=1) if has_c else None
+        return y, h_n, c_n, cache
+
+    def _last_features(self, h_n):
+        """Final states of the last layer's directions, side by side: (B, D*H)."""
+        first = (self.num_layers - 1) * self.n_directions
+        return np.concatenate(list(h_n[first:]), axis=1)
+
+    def backward(self, params, cache, dy, dh_n=None, dc_n=None, *, need_dx=False):
+        """Backward pass (backpropagation through time).
+
+        Parameters
+        ----------
+        params : ndarray of shape (layout.size,)
+        cache : object
+            From :meth:`forward` with ``need_cache=True`` (consumed).
+        dy : ndarray or None
+            Gradient with respect to ``y``, same shape and order.
+        dh_n, dc_n : ndarray of shape (n_states, B, H), default=None
+            Gradients with respect to the final states (caller's order).
+        need_dx : bool, default=False
+            Return the gradient with respect to dense input ``x``.
+
+        Returns
+        -------
+        grads : ndarray of shape (layout.size,)
+        dx : ndarray of shape (N, n_inputs) or None
+        dh0, dc0 : ndarray of shape (n_states, B, H)
+            Gradients with respect to the initial states (caller's order;
+            ``dc0`` None unless LSTM).
+        """
+        packing = cache.packing
+        P = self.layout.views(params)
+        grads = self.layout.zeros()
+        G = self.layout.views(grads)
+        H, D = self.hidden_size, self.n_directions
+        dh_n = None if dh_n is None else packing.sort(dh_n, axis=1).copy()
+        dc_n = None if dc_n is None else packing.sort(dc_n, axis=1)
+        d_out = None
+        if self.head is None:
+            d_out = dy
+        elif dy is not None:
+            if self.head == "last":
+                dy = packing.sort(dy)
+            np.matmul(cache.feats.T, dy, out=G["W_hy"])
+            np.sum(dy, axis=0, out=G["b_y"])
+            d_feats = dy @ P["W_hy"].T
+            if self.head == "all":
+                d_out = d_feats
+            else:
+                if dh_n is None:
+                    dh_n = np.zeros(
+                        (self.n_states, packing.n_sequences, H), dtype=self.dtype
+                    )
+                first = (self.num_layers - 1) * D
+                for d in range(D):
+                    dh_n[first + d] += d_feats[:, d * H : (d + 1) * H]
+        dx, dh0, dc0 = stack_backward(
+            cache.stack, d_out, dh_n, dc_n, G, need_dx=need_dx
+        )
+        dh0 = packing.unsort(dh0, axis=1)
+        dc0 = None if dc0 is None else packing.unsort(dc0, axis=1)
+        return grads, dx, dh0, dc0
+
+    def loss_and_grad(self, params, x, packing, y, *, loss, weights=None,
+                      normalizer=None, h0=None, c0=None, rng=None):
+        """Loss and gradient of a batch, in one forward and one backward pass.
+
+        Parameters
+        ----------
+        params : ndarray of shape (layout.size,)
+        x : ndarray
+            Packed inputs, as for :meth:`forward`.
+        packing : Packing
+        y : ndarray
+            Targets: class indices ``(B,)`` / ``(N,)`` for ``'cross_entropy'``,
+            values ``(B, n_outputs)`` / ``(N, n_outputs)`` for
+            ``'squared_error'``, in the order of the head's output.
+        loss : {'cross_entropy', 'squared_error'}
+        weights : ndarray of shape (B,) or (N,), default=None
+            Per-sequence or per-step weights (0 masks a row out).
+        normalizer : float, default=None
+            See :mod:`~skrnn._engine.losses`.
+        h0, c0 : ndarray of shape (n_states, B, H), default=None
+        rng : numpy.random.Generator, default=None
+            Dropout masks (None: no dropout).
+
+        Returns
+        -------
+        loss : float
+        grads : ndarray of shape (layout.size,)
+        h_n, c_n : ndarray of shape (n_states, B, H)
+            Final states (for carrying into the next window).
+        """
+        if self.head is None:
+            raise ValueError("loss_and_grad needs a network with a head.")
+        out, h_n, c_n, cache = self.forward(
+            params, x, packing, h0, c0, need_cache=True, rng=rng
+        )
+        value, dy = LOSSES[loss](out, y, weights, normalizer)
+        grads, _, _, _ = self.backward(params, cache, dy)
+        return value, grads, h_n, c_n
