@@ -1,0 +1,381 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The base class of every recurrent estimator: hyperparameters and fitting.
+
+The estimators are thin: they validate input, encode targets and choose a
+head and a loss; everything numerical happens in :mod:`skrnn._engine`.
+"""
+
+import copy
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from ._engine import (
+    AdamOptimizer,
+    RecurrentNetwork,
+    SGDOptimizer,
+    add_l2_penalty,
+    clip_grad_norm,
+)
+from ._param_validation import Interval, Options, StrOptions
+from ._training import NonFiniteError, check_finite_step, run_epochs
+
+__all__ = ["BaseRNN"]
+
+#: Parameters that fix the shape of the network: a warm start or a
+#: partial_fit must not change them.
+ARCHITECTURE_PARAMS = (
+    "cell", "hidden_size", "num_layers", "bidirectional", "activation", "dtype",
+)
+#: Sequences per forward pass when predicting (bounds memory).
+PREDICT_CHUNK = 512
+
+
+class _Data:
+    """Training or validation data: sequences, encoded targets, weights."""
+
+    def __init__(self, seqs, y, weights):
+        self.seqs, self.y, self.weights = seqs, y, weights
+
+    def subset(self, idx, per_row):
+        """Sequences ``idx`` (targets per row when ``per_row``: shared)."""
+        if per_row:
+            return _Data(self.seqs.subset(idx), self.y, self.weights)
+        w = None if self.weights is None else self.weights[idx]
+        return _Data(self.seqs.subset(idx), self.y[idx], w)
+
+
+class BaseRNN(BaseEstimator, metaclass=ABCMeta):
+    """Base class of the recurrent estimators (not for direct use).
+
+    Subclasses set ``_head`` ('last': one output per sequence, or 'all': one
+    per step) and ``_loss`` ('cross_entropy' or 'squared_error'), implement
+    ``_prepare_fit`` (validation and target encoding) and
+    ``_validation_score``, and may override the batch hooks of
+    :mod:`skrnn._training`.
+    """
+
+    _parameter_constraints: dict = {
+        "cell": [StrOptions({"lstm", "gru", "rnn"})],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "bidirectional": ["boolean"],
+        "activation": [StrOptions({"tanh", "relu"})],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "solver": [StrOptions({"adam", "sgd"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+        "dtype": [
+            Options(type, {np.float32, np.float64}),
+            StrOptions({"float32", "float64"}),
+        ],
+    }
+
+    _head = "last"
+    _loss = "cross_entropy"
+
+    @abstractmethod
+    def __init__(
+        self, *, cell, hidden_size, num_layers, bidirectional, activation, dropout,
+        solver, learning_rate_init, beta_1, beta_2, epsilon, momentum,
+        nesterovs_momentum, alpha, clip_norm, batch_size, max_iter, tol,
+        n_iter_no_change, early_stopping, validation_fraction, shuffle,
+        random_state, warm_start, verbose, dtype,
+    ):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.activation = activation
+        self.dropout = dropout
+        self.solver = solver
+        self.learning_rate_init = learning_rate_init
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.alpha = alpha
+        self.clip_norm = clip_norm
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.dtype = dtype
+
+    # ------------------------------------------------------------------ tags
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.non_deterministic = False
+        return tags
+
+    # ------------------------------------------------------------- fitted API
+    @property
+    def params_(self):
+        """dict of str to ndarray: the learned weights, by name (read-only views).
+
+        Per layer ``l`` and direction (suffix ``_reverse`` for the backward
+        direction of a bidirectional layer): ``W_xh_l{l}`` of shape
+        ``(n_inputs, n_gates * hidden_size)``, ``W_hh_l{l}`` of shape
+        ``(hidden_size, n_gates * hidden_size)``, the biases ``b_h_l{l}``
+        (vanilla and LSTM) or ``b_xh_l{l}`` and ``b_hh_l{l}`` (GRU), of shape
+        ``(n_gates * hidden_size,)``; then the head ``W_hy`` of shape
+        ``(n_directions * hidden_size, n_outputs)`` and ``b_y``. A step
+        computes ``x_t @ W_xh + h_{t-1} @ W_hh + b``, rows times matrices.
+        """
+        check_is_fitted(self)
+        views = self._net.layout.views(self._params)
+        for v in views.values():
+            v.flags.writeable = False
+        return views
+
+    # ------------------------------------------------------------- internals
+    @property
+    def _dtype(self):
+        return np.dtype(self.dtype)
+
+    def _make_rng(self):
+        """A NumPy Generator seeded from ``random_state`` (once per fit call)."""
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        return np.random.default_rng(seed)
+
+    def _build_network(self, n_inputs, n_outputs, token_input=False):
+        return RecurrentNetwork(
+            self.cell, n_inputs, self.hidden_size, n_outputs,
+            num_layers=self.num_layers, bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            activation=self.activation if self.cell == "rnn" else "tanh",
+            head=self._head, token_input=token_input, dtype=self._dtype,
+        )
+
+    def _check_params(self):
+        """Cross-parameter rules, as one ValueError naming both parameters."""
+        if self.activation != "tanh" and self.cell != "rnn":
+            raise ValueError(
+                f"activation={self.activation!r} applies to cell='rnn' only; "
+                f"cell={self.cell!r} uses its fixed gate activations."
+            )
+
+    def _check_architecture_unchanged(self):
+        fitted = self._fit_architecture
+        for name in ARCHITECTURE_PARAMS:
+            now = getattr(self, name)
+            if name == "dtype":
+                now = np.dtype(now)
+            if now != fitted[name]:
+                raise ValueError(
+                    f"{name}={now!r} differs from the fitted model's "
+                    f"{name}={fitted[name]!r}; a warm start or partial_fit must "
+                    "keep the architecture. Set warm_start=False to refit."
+                )
+
+    def _initialize(self, n_inputs, n_outputs, rng, token_input=False):
+        self._net = self._build_network(n_inputs, n_outputs, token_input)
+        self._params = self._net.init_params(rng)
+        self._fit_architecture = {
+            name: (self._dtype if name == "dtype" else getattr(self, name))
+            for name in ARCHITECTURE_PARAMS
+        }
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_curve_ = []
+        self._no_improvement_count = 0
+        self._best_params = None
+        if self.early_stopping:
+            self.validation_scores_ = []
+            self.best_validation_score_ = -np.inf
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+            self.best_loss_ = np.inf
+
+    def _make_optimizer(self):
+        if self.solver == "sgd":
+            return SGDOptimizer(
+                [self._params], self.learning_rate_init, self.momentum,
+                self.nesterovs_momentum,
+            )
+        return AdamOptimizer(
+            [self._params], self.learning_rate_init, self.beta_1, self.beta_2,
+            self.epsilon,
+        )
+
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        return min(self.batch_size, n_samples)
+
+    def _fit(self, X, y, sample_weight=None, incremental=False, **kwargs):
+        """Shared body of fit and partial_fit (MLP's first-pass rule)."""
+        self._check_params()
+        first_pass = not hasattr(self, "_params") or (
+            not self.warm_start and not incremental
+        )
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True.")
+        if not first_pass:
+            self._check_architecture_unchanged()
+        # The snapshot lets a failed warm start leave the previous model as it was.
+        snapshot = None if first_pass else self._snapshot()
+        rng = self._make_rng()
+        data, n_inputs, n_outputs, token_input, stratify = self._prepare_fit(
+            X, y, sample_weight, first_pass=first_pass, **kwargs
+        )
+        if first_pass:
+            self._initialize(n_inputs, n_outputs, rng, token_input)
+        if first_pass or not incremental or not hasattr(self, "_optimizer"):
+            self._optimizer = self._make_optimizer()
+        train, val = self._split(data, rng, stratify)
+        try:
+            run_epochs(self, train, val, rng, incremental=incremental)
+            if not np.isfinite(self._params).all():
+                raise NonFiniteError(
+                    "Training produced non-finite weights. Lower "
+                    "learning_rate_init, set clip_norm, or scale the input data."
+                )
+        except NonFiniteError:
+            if snapshot is None:
+                self._forget_fit()
+            else:
+                self._restore(snapshot)
+            raise
+        return self
+
+    def _split(self, data, rng, stratify):
+        """Training and (with early stopping) validation data."""
+        if not self.early_stopping:
+            return data, None
+        n = len(data.seqs)
+        idx = np.arange(n)
+        seed = int(rng.integers(np.iinfo(np.int32).max))
+        try:
+            train_idx, val_idx = train_test_split(
+                idx, test_size=self.validation_fraction, random_state=seed,
+                stratify=stratify,
+            )
+        except ValueError:
+            train_idx, val_idx = train_test_split(
+                idx, test_size=self.validation_fraction, random_state=seed
+            )
+        if len(val_idx) < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+        per_row = self._head == "all"
+        return data.subset(train_idx, per_row), data.subset(val_idx, per_row)
+
+    def _snapshot(self):
+        return copy.deepcopy(
+            {k: v for k, v in vars(self).items() if k.endswith("_") or k[0] == "_"}
+        )
+
+    def _restore(self, snapshot):
+        self._forget_fit()
+        vars(self).update(snapshot)
+
+    def _forget_fit(self):
+        params = set(self.get_params(deep=False))
+        for k in list(vars(self)):
+            if k not in params:
+                delattr(self, k)
+
+    # ------------------------------------------------------- training hooks
+    def _epoch_batches(self, train, rng):
+        n = len(train.seqs)
+        size = self._batch_size(n)
+        # One batch of everything: the order changes nothing but rounding.
+        idx = rng.permutation(n) if self.shuffle and size < n else np.arange(n)
+        for start in range(0, n, size):
+            yield idx[start : start + size]
+
+    def _batch_loss_and_grad(self, train, idx, rng):
+        rows, packing = train.seqs.pack(idx)
+        x = train.seqs.data[rows]
+        if self._head == "last":
+            y = train.y[idx]
+            w = None if train.weights is None else train.weights[idx]
+        else:
+            y = train.y[rows]
+            w = None if train.weights is None else train.weights[rows]
+        normalizer = float(len(y)) if w is None else float(w.sum())
+        if normalizer <= 0:  # every weight of the batch is 0
+            normalizer = 1.0
+        use_dropout = self.dropout > 0 and self.num_layers > 1
+        loss, grads, _, _ = self._net.loss_and_grad(
+            self._params, x, packing, y, loss=self._loss, weights=w,
+            normalizer=normalizer, rng=rng if use_dropout else None,
+        )
+        loss += self._penalize(grads, normalizer)
+        norm = clip_grad_norm([grads], self.clip_norm)
+        check_finite_step(loss, norm, self.n_iter_)
+        return loss, grads, len(idx)
+
+    def _penalize(self, grads, normalizer):
+        """Add the L2 penalty (weights only, as MLP) to grads; return its value."""
+        if self.alpha == 0:
+            return 0.0
+        names = self._net.weight_names
+        P = self._net.layout.views(self._params)
+        G = self._net.layout.views(grads)
+        return add_l2_penalty(
+            [P[n] for n in names], [G[n] for n in names], self.alpha,
+            1.0 / normalizer,
+        )
+
+    # ------------------------------------------------------------ inference
+    def _forward(self, seqs):
+        """Head outputs for every sequence, without caches.
+
+        Returns ``(n_sequences, n_outputs)`` for ``_head='last'``, and for
+        ``'all'`` an array aligned with ``seqs.data`` rows ``(n_rows,
+        n_outputs)`` (rows outside every sequence are zero).
+        """
+        n = len(seqs)
+        order = np.argsort(seqs.lengths, kind="stable")  # similar lengths together
+        n_out = self._net.n_outputs
+        if self._head == "last":
+            out = np.empty((n, n_out), dtype=self._net.dtype)
+        else:
+            out = np.zeros((seqs.data.shape[0], n_out), dtype=self._net.dtype)
+        for start in range(0, n, PREDICT_CHUNK):
+            idx = order[start : start + PREDICT_CHUNK]
+            rows, packing = seqs.pack(idx)
+            y, _, _, _ = self._net.forward(self._params, seqs.data[rows], packing)
+            if self._head == "last":
+                out[idx] = y
+            else:
+                out[rows] = y
+        return out
