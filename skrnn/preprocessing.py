@@ -1,0 +1,699 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Turn raw sequences into the batches of windows and one-hot steps RNNs read.
+
+* :func:`sliding_windows` is the seed tutorial's step 3 ("Creating Sequences
+  and Labels") as one function: ``(X, y)`` windows and next items from one
+  sequence.
+* :class:`SlidingWindowTransformer` is the same idea as a pipeline stage that
+  keeps one output row per input row, so that ``seq_length`` can be
+  grid-searched and rows stay aligned with ``y``.
+* :class:`OneHotCharEncoder` is the seed's step 4 (``tf.one_hot``): symbols to
+  one-hot vectors, with ``inverse_transform`` back to symbols.
+
+Shorter sequences inside a fixed-shape array are represented as a
+:class:`numpy.ma.MaskedArray` whose missing leading steps are masked (every
+feature of a missing step). The estimators read each row as the sequence of
+its unmasked steps, and nothing in this module reads the data under a mask.
+"""
+
+import numbers
+from numbers import Integral
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils import assert_all_finite, check_array
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+__all__ = [
+    "SLIDING_WINDOW_EXPECTED_FAILURES",
+    "OneHotCharEncoder",
+    "SlidingWindowTransformer",
+    "sliding_windows",
+]
+
+_ORDER_REASON = (
+    "a row's window holds the rows before it, so its output depends on its "
+    "neighbours in X: transforming rows {} cannot give the same windows"
+)
+
+#: scikit-learn common checks that cannot hold for
+#: :class:`SlidingWindowTransformer`, with the reason; the value to give
+#: ``parametrize_with_checks(expected_failed_checks=...)``.
+SLIDING_WINDOW_EXPECTED_FAILURES = {
+    "check_methods_subset_invariance": _ORDER_REASON.format(
+        "one at a time (each alone has no history)"
+    ),
+    "check_methods_sample_order_invariance": _ORDER_REASON.format(
+        "in another order (the history of each row changes)"
+    ),
+}
+
+# How many unknown symbols an error message lists.
+_N_SHOWN = 10
+
+
+def _contains_non_finite_number(values):
+    """True if an object array holds a NaN or an infinite number."""
+    return any(isinstance(v, numbers.Real) and not np.isfinite(v) for v in values.flat)
+
+
+def _is_numeric(X):
+    """True for numeric dtypes, and for object arrays holding only numbers."""
+    if X.dtype.kind in "biuf":
+        return True
+    if X.dtype.kind == "O":
+        return all(isinstance(v, numbers.Real) for v in X.flat)
+    return False
+
+
+def _empty_value(dtype):
+    """The placeholder written under a mask: 0, '' or None (object)."""
+    if dtype.kind == "O":
+        return None
+    return np.zeros((), dtype=dtype)[()]
+
+
+@validate_params(
+    {
+        "sequence": [str, "array-like"],
+        "seq_length": [Interval(Integral, 1, None, closed="left")],
+        "horizon": [Interval(Integral, 1, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
+def sliding_windows(sequence, seq_length, horizon=1):
+    """Cut one sequence into windows and the item that follows each window.
+
+    The seed tutorial's step 3: ``X[i] = sequence[i : i + seq_length]`` and
+    ``y[i] = sequence[i + seq_length + horizon - 1]`` for every ``i`` in
+    ``range(len(sequence) - seq_length - horizon + 1)``.
+
+    Parameters
+    ----------
+    sequence : str or array-like of shape (n_items,) or (n_items, n_features)
+        The time-ordered sequence. A ``str`` is read as a sequence of
+        characters; a 1-D array-like holds numbers or symbols (tokens); a 2-D
+        array holds one observation (row) of ``n_features`` values per step.
+        NaN and infinite numbers are rejected.
+
+    seq_length : int
+        Number of items in each window (at least 1).
+
+    horizon : int, default=1
+        How far ahead the target is: 1 is the next item after the window.
+
+    Returns
+    -------
+    X : ndarray of shape (n_windows, seq_length) or \
+            (n_windows, seq_length, n_features)
+        The windows, with ``n_windows = n_items - seq_length - horizon + 1``.
+        For a ``str`` the dtype is ``'<U1'`` (single characters); otherwise
+        the dtype of ``numpy.asarray(sequence)``. A new array: it never shares
+        memory with ``sequence``.
+
+    y : ndarray of shape (n_windows,) or (n_windows, n_features)
+        The item ``horizon`` steps after the end of each window; same dtype
+        as ``X``, also a new array.
+
+    Raises
+    ------
+    ValueError
+        If ``seq_length`` or ``horizon`` is below 1, if the sequence has fewer
+        than ``seq_length + horizon`` items, if it is not 1-D or 2-D, or if it
+        holds NaN or infinite numbers.
+
+    See Also
+    --------
+    SlidingWindowTransformer : One window per row, as a pipeline stage.
+
+    Examples
+    --------
+    >>> from skrnn.preprocessing import sliding_windows
+    >>> X, y = sliding_windows("abcdef", seq_length=3)
+    >>> X
+    array([['a', 'b', 'c'],
+           ['b', 'c', 'd'],
+           ['c', 'd', 'e']], dtype='<U1')
+    >>> y
+    array(['d', 'e', 'f'], dtype='<U1')
+    >>> X, y = sliding_windows([1.0, 2.0, 3.0, 4.0, 5.0], seq_length=2, horizon=2)
+    >>> X.tolist(), y.tolist()
+    ([[1.0, 2.0], [2.0, 3.0]], [4.0, 5.0])
+    """
+    if isinstance(sequence, str):
+        items = np.array(list(sequence), dtype="<U1")
+    else:
+        items = np.asarray(sequence)
+        if items.ndim not in (1, 2):
+            raise ValueError(
+                "sequence must be a str, a 1-D array-like of shape (n_items,) or a "
+                f"2-D array of shape (n_items, n_features); got {items.ndim}-D "
+                f"input of shape {items.shape}."
+            )
+        if items.dtype.kind == "c":
+            raise ValueError("Complex data not supported.")
+        if items.dtype.kind == "f":
+            assert_all_finite(items, input_name="sequence")
+        elif items.dtype.kind == "O" and _contains_non_finite_number(items):
+            raise ValueError("Input sequence contains NaN or infinity.")
+
+    n_items = items.shape[0]
+    if n_items < seq_length + horizon:
+        raise ValueError(
+            f"The sequence has {n_items} items, too few for seq_length="
+            f"{seq_length} and horizon={horizon}: at least seq_length + horizon "
+            f"= {seq_length + horizon} items are needed."
+        )
+    n_windows = n_items - seq_length - horizon + 1
+    # sliding_window_view appends the window axis last: (n, [n_features,] L).
+    windows = sliding_window_view(items, seq_length, axis=0)[:n_windows]
+    X = np.moveaxis(windows, -1, 1).copy()
+    y = items[seq_length + horizon - 1 :].copy()
+    return X, y
+
+
+class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
+    """Give every row of one long sequence the window of rows ending at it.
+
+    The adapter between the two shapes of sequence data: X is ONE sequence
+    stored as a table of time-ordered rows (numeric observations, or a column
+    of symbols such as ``np.array(list(text)).reshape(-1, 1)``); the output is
+    a batch of sequences, one window per row, ready for any skrnn estimator.
+    Row ``i`` of the output holds rows ``i - seq_length + 1, ..., i`` of X, so
+    rows stay aligned with ``y`` and ``seq_length`` can be grid-searched.
+
+    Parameters
+    ----------
+    seq_length : int, default=3
+        Number of rows in each window, the row itself included.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features (columns) seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X`
+        has feature names that are all strings.
+
+    See Also
+    --------
+    sliding_windows : ``(X, y)`` windows and next items from one sequence.
+    OneHotCharEncoder : One-hot encode the windows of a column of symbols.
+
+    Notes
+    -----
+    The first ``seq_length - 1`` rows have shorter histories. The output is
+    always a :class:`numpy.ma.MaskedArray` (even when nothing is masked, e.g.
+    ``seq_length=1``) with a full boolean mask of the output's shape: the
+    missing leading steps of those rows are masked (all features of a missing
+    step) and no other step is. The data under the mask is a placeholder that
+    is never read: 0 for numeric dtypes, ``''`` for str dtypes and ``None``
+    for object dtype.
+
+    dtypes: float32 and float64 are kept; integers and booleans become
+    float64; symbols (str or object dtype, unless every entry is a number)
+    are kept as they are. NaN and infinity are rejected.
+
+    The output row for a sample depends on the rows before it, so
+    ``transform`` on a subset or a reordering of X gives other windows:
+    scikit-learn's ``check_methods_subset_invariance`` and
+    ``check_methods_sample_order_invariance`` cannot hold; they are listed,
+    with the reason, in ``SLIDING_WINDOW_EXPECTED_FAILURES``. Use
+    :class:`~sklearn.model_selection.TimeSeriesSplit` to cross-validate.
+
+    The output is 3-D and has no columns to name, so this transformer has no
+    ``get_feature_names_out`` and therefore no ``set_output``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrnn.preprocessing import SlidingWindowTransformer
+    >>> X = np.array(list("abcd")).reshape(-1, 1)
+    >>> Xt = SlidingWindowTransformer(seq_length=3).fit_transform(X)
+    >>> Xt.shape
+    (4, 3, 1)
+    >>> Xt[:, :, 0].tolist()
+    [[None, None, 'a'], [None, 'a', 'b'], ['a', 'b', 'c'], ['b', 'c', 'd']]
+    """
+
+    _parameter_constraints: dict = {
+        "seq_length": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(self, seq_length=3):
+        self.seq_length = seq_length
+
+    def _check_X(self, X, *, reset):
+        """Validate X, set or check n_features_in_, and pick the dtype."""
+        # dtype=None first, so that symbols survive; numbers are then cast.
+        X = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=reset)
+        dtype = (np.float64, np.float32) if _is_numeric(X) else None
+        # For object dtype, ensure_all_finite rejects NaN among the symbols.
+        return check_array(
+            X, dtype=dtype, ensure_all_finite=True, estimator=self, input_name="X"
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the number of features of X; nothing else is learned.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_features)
+            One sequence as time-ordered rows. 1-D input is rejected: use
+            ``X.reshape(-1, 1)`` for a single column.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
+        self._check_X(X, reset=True)
+        return self
+
+    def transform(self, X):
+        """Give every row the window of the last ``seq_length`` rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_features)
+            One sequence as time-ordered rows, with the number of features
+            seen in :term:`fit`.
+
+        Returns
+        -------
+        X_windows : numpy.ma.MaskedArray of shape (n_rows, seq_length, \
+                n_features)
+            ``X_windows[i, j]`` is row ``i - seq_length + 1 + j`` of X; the
+            steps before row 0 are masked (see Notes of the class).
+        """
+        check_is_fitted(self)
+        X = self._check_X(X, reset=False)
+        n_rows, n_features = X.shape
+        n_missing = self.seq_length - 1
+        padded = np.empty((n_rows + n_missing, n_features), dtype=X.dtype)
+        padded[:n_missing] = _empty_value(X.dtype)
+        padded[n_missing:] = X
+        # (n_rows, n_features, seq_length) view -> (n_rows, seq_length, n_features)
+        windows = sliding_window_view(padded, self.seq_length, axis=0)
+        data = windows.transpose(0, 2, 1).copy()
+        # Step j of row i is row i - n_missing + j of X: missing when negative.
+        missing = np.add.outer(np.arange(n_rows), np.arange(self.seq_length))
+        missing = missing < n_missing
+        mask = np.repeat(missing[:, :, np.newaxis], n_features, axis=2)
+        return np.ma.MaskedArray(data, mask=mask)
+
+    # No get_feature_names_out, on purpose: scikit-learn offers set_output
+    # (pandas/polars output) only to transformers that define it, because a
+    # DataFrame needs one name per output column. Our output is 3-D
+    # (n_rows, seq_length, n_features) and cannot be a DataFrame, so the
+    # principled choice is to not claim column names: set_output is then
+    # unavailable and the set_output checks do not apply.
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def _unique_symbols(values, return_inverse=False):
+    """Sorted unique values of a 1-D array, or a TypeError that names types."""
+    try:
+        return np.unique(values, return_inverse=return_inverse)
+    except TypeError as exc:
+        types = sorted({type(v).__name__ for v in values.tolist()})
+        raise TypeError(
+            "OneHotCharEncoder sorts its symbols, so the input argument must be "
+            f"uniformly strings or numbers; got the types {types}."
+        ) from exc
+
+
+def _sorted_for_message(values):
+    """Values as a list, sorted when they can be (else sorted by str)."""
+    values = values.tolist()
+    try:
+        return sorted(values)
+    except TypeError:
+        return sorted(values, key=str)
+
+
+def _is_sequence_list(X):
+    """True if X is the variable-length list form of OneHotCharEncoder."""
+    if not isinstance(X, (list, tuple)) or len(X) == 0:
+        return False
+    if any(isinstance(seq, (str, np.ndarray)) for seq in X):
+        return True
+    # Nested lists of equal lengths are a table, as scikit-learn reads them.
+    lengths = {len(seq) if hasattr(seq, "__len__") else None for seq in X}
+    return None not in lengths and len(lengths) > 1
+
+
+class OneHotCharEncoder(TransformerMixin, BaseEstimator):
+    """Encode sequences of symbols as sequences of one-hot vectors.
+
+    The seed tutorial's ``tf.one_hot(X, len(chars))``: every step of every
+    sequence (a character, a word, any sortable symbol, or a number used as a
+    symbol) becomes a vector of ``n_categories`` zeros with a single one at
+    the symbol's index in ``categories_``.
+
+    Parameters
+    ----------
+    handle_unknown : {'error', 'ignore'}, default='error'
+        What to do with a symbol at :term:`transform` that :term:`fit` did not
+        see. 'error' raises a ``ValueError`` that names the unknown symbols
+        (the first few, sorted); 'ignore' encodes it as the all-zero vector.
+
+    dtype : number type, default=np.float32
+        Desired dtype of the output. float32 is the default because it is the
+        skrnn estimators' default dtype.
+
+    Attributes
+    ----------
+    categories_ : ndarray of shape (n_categories,)
+        The sorted symbols seen during :term:`fit`: ONE vocabulary shared by
+        every step (unlike :class:`~sklearn.preprocessing.OneHotEncoder`,
+        which learns one list of categories per column). Its dtype is the
+        input's (e.g. ``'<U1'`` for characters).
+
+    n_features_in_ : int
+        Number of steps of the sequences seen during :term:`fit`. Set only for
+        the array forms of X: a 2-D X's width is its number of steps, so a
+        fitted encoder rejects a 2-D X of another width, as scikit-learn
+        demands of every estimator. Not set after fitting on the list form.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X`
+        has feature names that are all strings.
+
+    See Also
+    --------
+    SlidingWindowTransformer : Windows of a column of symbols, to encode.
+    sklearn.preprocessing.OneHotEncoder : One-hot encoding of table columns.
+
+    Notes
+    -----
+    The forms of X, and what :term:`transform` returns for each:
+
+    * a 2-D array ``(n_sequences, n_steps)`` of symbols, or a 3-D array
+      ``(n_sequences, n_steps, 1)`` (what :class:`SlidingWindowTransformer`
+      gives from one column), read as 2-D -> an ndarray ``(n_sequences,
+      n_steps, n_categories)``;
+    * a :class:`numpy.ma.MaskedArray` of either -> a MaskedArray whose masked
+      steps have their whole one-hot row masked (the data under the mask is
+      0). Masked steps are never read: they neither add categories nor count
+      as unknown;
+    * a list (or tuple) of sequences of any lengths, each a ``str`` or a 1-D
+      array of symbols -> a list of ndarrays ``(n_steps_i, n_categories)``.
+      A list of equal-length lists (no ``str``, no ndarray items) is read as a
+      2-D array, as scikit-learn reads nested lists.
+
+    NaN and infinite numbers are rejected. Symbols are compared by Python
+    equality, so ``1`` and ``1.0`` are the same symbol but ``1`` and ``'1'``
+    are not.
+
+    Examples
+    --------
+    >>> from skrnn.preprocessing import OneHotCharEncoder
+    >>> enc = OneHotCharEncoder().fit([["a", "b"], ["b", "c"]])
+    >>> enc.categories_
+    array(['a', 'b', 'c'], dtype='<U1')
+    >>> Xt = enc.transform([["c", "a"]])
+    >>> Xt.shape, Xt.dtype
+    ((1, 2, 3), dtype('float32'))
+    >>> Xt[0]
+    array([[0., 0., 1.],
+           [1., 0., 0.]], dtype=float32)
+    >>> enc.inverse_transform(Xt)
+    array([['c', 'a']], dtype='<U1')
+    >>> [x.shape for x in enc.transform(["abc", "ba"])]
+    [(3, 3), (2, 3)]
+    """
+
+    _parameter_constraints: dict = {
+        "handle_unknown": [StrOptions({"error", "ignore"})],
+        "dtype": "no_validation",  # validation delegated to numpy
+    }
+
+    def __init__(self, *, handle_unknown="error", dtype=np.float32):
+        self.handle_unknown = handle_unknown
+        self.dtype = dtype
+
+    def _check_list(self, X, *, reset):
+        """Validate the list form: (values 1-D, lengths of the sequences)."""
+        items = []
+        for i, seq in enumerate(X):
+            if isinstance(seq, np.ma.MaskedArray):
+                raise TypeError(
+                    f"Sequence {i} of the list is a MaskedArray. In the list form "
+                    "each sequence has its own length: pass its unmasked steps."
+                )
+            seq = np.array(list(seq)) if isinstance(seq, str) else np.asarray(seq)
+            if seq.ndim == 2 and seq.shape[1] == 1:
+                seq = seq[:, 0]
+            if seq.ndim != 1:
+                raise ValueError(
+                    f"Sequence {i} of the list has shape {seq.shape}; each must be "
+                    "a str or a 1-D sequence of symbols."
+                )
+            if seq.shape[0] == 0:
+                raise ValueError(f"Sequence {i} of the list is empty.")
+            items.append(seq)
+        if len({seq.dtype.kind for seq in items}) > 1:
+            items = [seq.astype(object) for seq in items]
+        values = np.concatenate(items)
+        check_array(
+            values.reshape(-1, 1),
+            dtype=None,
+            ensure_all_finite=True,
+            estimator=self,
+            input_name="X",
+        )
+        if values.dtype.kind == "O" and _contains_non_finite_number(values):
+            raise ValueError("Input X contains infinity.")
+        if reset:
+            # Fitted on sequences of any lengths: no width to check later.
+            for name in ("n_features_in_", "feature_names_in_"):
+                if hasattr(self, name):
+                    delattr(self, name)
+        return values, [seq.shape[0] for seq in items]
+
+    def _check_array(self, X, *, reset):
+        """Validate the array forms: (symbols 2-D, step mask 2-D or None)."""
+        mask = None
+        if isinstance(X, np.ma.MaskedArray):
+            mask = np.ma.getmaskarray(X)
+            data = np.ma.getdata(X)
+            # Overwrite the data under the mask with a live symbol, so that
+            # validation and encoding never read it.
+            live = data[~mask]
+            fill = live[0] if live.size else _empty_value(data.dtype)
+            X = np.where(mask, np.array(fill, dtype=data.dtype), data)
+        X = validate_data(
+            self, X, dtype=None, allow_nd=True, ensure_all_finite=True, reset=reset
+        )
+        if X.ndim == 3 and X.shape[2] == 1:
+            X = X[:, :, 0]
+            mask = None if mask is None else mask[:, :, 0]
+        elif X.ndim != 2:
+            raise ValueError(
+                "X must be a 2-D array (n_sequences, n_steps) of symbols or a 3-D "
+                f"array (n_sequences, n_steps, 1); got shape {X.shape}."
+            )
+        if X.dtype.kind == "c":
+            raise ValueError("Complex data not supported.")
+        if X.dtype.kind == "O" and _contains_non_finite_number(X):
+            raise ValueError("Input X contains infinity.")
+        return X, mask
+
+    def _check_X(self, X, *, reset):
+        """Return (flat values, flat step mask, a function that reshapes)."""
+        if isinstance(X, str):
+            raise ValueError(
+                "X is a single str; pass a list of sequences, e.g. [text], or a "
+                "2-D array of symbols."
+            )
+        if _is_sequence_list(X):
+            values, lengths = self._check_list(X, reset=reset)
+            splits = np.cumsum(lengths)[:-1]
+
+            def restore(flat, flat_mask):
+                return np.split(flat, splits)
+
+            return values, np.zeros(values.shape, dtype=bool), restore
+
+        X, mask = self._check_array(X, reset=reset)
+        shape = X.shape
+        masked = mask is not None
+        mask = np.zeros(shape, dtype=bool) if mask is None else mask
+
+        def restore(flat, flat_mask):
+            out = flat.reshape(shape + flat.shape[1:])
+            if not masked:
+                return out
+            out_mask = flat_mask.reshape(shape + (1,) * (flat.ndim - 1))
+            return np.ma.MaskedArray(
+                out, mask=np.broadcast_to(out_mask, out.shape).copy()
+            )
+
+        return X.ravel(), mask.ravel(), restore
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the sorted symbols of X (masked steps excluded).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_steps) or \
+                (n_sequences, n_steps, 1), MaskedArray, or list of sequences
+            Sequences of symbols; see Notes of the class for the forms.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted encoder.
+        """
+        values, mask, _ = self._check_X(X, reset=True)
+        self.categories_ = _unique_symbols(values[~mask])
+        return self
+
+    def transform(self, X):
+        """Encode every step of every sequence as a one-hot vector.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_steps) or \
+                (n_sequences, n_steps, 1), MaskedArray, or list of sequences
+            Sequences of symbols, in any of the forms of :term:`fit`.
+
+        Returns
+        -------
+        X_onehot : ndarray of shape (n_sequences, n_steps, n_categories), \
+                MaskedArray of that shape, or list of ndarray
+            One-hot vectors of dtype ``dtype``; a MaskedArray for a masked X,
+            a list of ``(n_steps_i, n_categories)`` arrays for a list X.
+        """
+        check_is_fitted(self)
+        values, mask, restore = self._check_X(X, reset=False)
+        codes = self._encode(values, mask)
+        n_categories = self.categories_.shape[0]
+        onehot = np.zeros((values.shape[0], n_categories), dtype=self.dtype)
+        rows = np.flatnonzero(codes >= 0)
+        onehot[rows, codes[rows]] = 1
+        return restore(onehot, mask)
+
+    def _encode(self, values, mask):
+        """Index of each live value in categories_; -1 if unknown or masked."""
+        codes = np.full(values.shape, -1, dtype=np.intp)
+        live = ~mask
+        uniques, inverse = _unique_symbols(values[live], return_inverse=True)
+        index = {symbol: i for i, symbol in enumerate(self.categories_.tolist())}
+        unique_codes = np.array(
+            [index.get(symbol, -1) for symbol in uniques.tolist()], dtype=np.intp
+        )
+        unknown = uniques[unique_codes < 0]
+        if unknown.size and self.handle_unknown == "error":
+            shown = _sorted_for_message(unknown)[:_N_SHOWN]
+            more = unknown.size - len(shown)
+            raise ValueError(
+                f"Found {unknown.size} unknown symbol(s) during transform: {shown}"
+                + (f" and {more} more" if more else "")
+                + ". Fit on data that holds them, or use handle_unknown='ignore' "
+                "to encode them as all-zero vectors."
+            )
+        codes[live] = unique_codes[inverse.ravel()]
+        return codes
+
+    def inverse_transform(self, X):
+        """Map one-hot vectors (or any scores, by argmax) back to symbols.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_steps, n_categories), \
+                MaskedArray of that shape, or list of arrays
+            One-hot vectors or scores, e.g. what :term:`transform` returned.
+            In a MaskedArray, a step with any masked entry is a masked step.
+
+        Returns
+        -------
+        X_symbols : ndarray of shape (n_sequences, n_steps), MaskedArray, \
+                or list of ndarray
+            The symbol with the highest score at each step, with the dtype of
+            ``categories_``. A step whose scores are all zero (an unknown
+            symbol under ``handle_unknown='ignore'``) maps to ``None``, and
+            then the output has object dtype, as in scikit-learn's
+            OneHotEncoder. Masked steps stay masked (the data under them is
+            0, '' or None); a list X gives a list of ``(n_steps_i,)`` arrays.
+        """
+        check_is_fitted(self)
+        n_categories = self.categories_.shape[0]
+        if isinstance(X, (list, tuple)) and all(
+            isinstance(seq, np.ndarray) for seq in X
+        ):
+            if not X:
+                raise ValueError("X is an empty list: there is nothing to decode.")
+            items = [
+                check_array(seq, dtype="numeric", estimator=self, input_name="X")
+                for seq in X
+            ]
+            scores = np.concatenate(items)
+            mask = np.zeros(scores.shape[0], dtype=bool)
+            splits = np.cumsum([seq.shape[0] for seq in items])[:-1]
+            shape = None
+        else:
+            mask = None
+            if isinstance(X, np.ma.MaskedArray):
+                mask = np.ma.getmaskarray(X).any(axis=-1)
+                X = np.ma.getdata(X).copy()
+                X[mask] = 0  # never read, but must pass the NaN check
+            scores = check_array(
+                X, dtype="numeric", allow_nd=True, estimator=self, input_name="X"
+            )
+            if scores.ndim != 3:
+                raise ValueError(
+                    "X must be 3-D (n_sequences, n_steps, n_categories); got shape "
+                    f"{scores.shape}."
+                )
+            shape = scores.shape[:2]
+            masked = mask is not None
+            mask = np.zeros(shape, dtype=bool) if mask is None else mask
+            scores = scores.reshape(-1, scores.shape[-1])
+            mask = mask.ravel()
+        if scores.shape[-1] != n_categories:
+            raise ValueError(
+                f"X has {scores.shape[-1]} categories per step, but "
+                f"OneHotCharEncoder was fitted with {n_categories}."
+            )
+
+        symbols = self.categories_[scores.argmax(axis=1)]
+        empty = ~scores.any(axis=1) & ~mask
+        if empty.any():
+            symbols = symbols.astype(object)
+            symbols[empty] = None
+        symbols[mask] = _empty_value(symbols.dtype)
+        if shape is None:
+            return np.split(symbols, splits)
+        symbols = symbols.reshape(shape)
+        if masked:
+            return np.ma.MaskedArray(symbols, mask=mask.reshape(shape))
+        return symbols
+
+    # No get_feature_names_out, as in SlidingWindowTransformer: the output is
+    # 3-D (or a list), not a table with named columns, so set_output does not
+    # apply.
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.categorical = True
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = []
+        return tags
