@@ -30,7 +30,12 @@ __all__ = ["BaseRNN"]
 #: Parameters that fix the shape of the network: a warm start or a
 #: partial_fit must not change them.
 ARCHITECTURE_PARAMS = (
-    "cell", "hidden_size", "num_layers", "bidirectional", "activation", "dtype",
+    "cell",
+    "hidden_size",
+    "num_layers",
+    "bidirectional",
+    "activation",
+    "dtype",
 )
 #: Sequences per forward pass when predicting (bounds memory).
 PREDICT_CHUNK = 512
@@ -100,11 +105,34 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
 
     @abstractmethod
     def __init__(
-        self, *, cell, hidden_size, num_layers, bidirectional, activation, dropout,
-        solver, learning_rate_init, beta_1, beta_2, epsilon, momentum,
-        nesterovs_momentum, alpha, clip_norm, batch_size, max_iter, tol,
-        n_iter_no_change, early_stopping, validation_fraction, shuffle,
-        random_state, warm_start, verbose, dtype,
+        self,
+        *,
+        cell,
+        hidden_size,
+        num_layers,
+        bidirectional,
+        activation,
+        dropout,
+        solver,
+        learning_rate_init,
+        beta_1,
+        beta_2,
+        epsilon,
+        momentum,
+        nesterovs_momentum,
+        alpha,
+        clip_norm,
+        batch_size,
+        max_iter,
+        tol,
+        n_iter_no_change,
+        early_stopping,
+        validation_fraction,
+        shuffle,
+        random_state,
+        warm_start,
+        verbose,
+        dtype,
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -172,11 +200,17 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
 
     def _build_network(self, n_inputs, n_outputs, token_input=False):
         return RecurrentNetwork(
-            self.cell, n_inputs, self.hidden_size, n_outputs,
-            num_layers=self.num_layers, bidirectional=self.bidirectional,
+            self.cell,
+            n_inputs,
+            self.hidden_size,
+            n_outputs,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
             dropout=self.dropout,
             activation=self.activation if self.cell == "rnn" else "tanh",
-            head=self._head, token_input=token_input, dtype=self._dtype,
+            head=self._head,
+            token_input=token_input,
+            dtype=self._dtype,
         )
 
     def _check_params(self):
@@ -224,11 +258,16 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     def _make_optimizer(self):
         if self.solver == "sgd":
             return SGDOptimizer(
-                [self._params], self.learning_rate_init, self.momentum,
+                [self._params],
+                self.learning_rate_init,
+                self.momentum,
                 self.nesterovs_momentum,
             )
         return AdamOptimizer(
-            [self._params], self.learning_rate_init, self.beta_1, self.beta_2,
+            [self._params],
+            self.learning_rate_init,
+            self.beta_1,
+            self.beta_2,
             self.epsilon,
         )
 
@@ -282,7 +321,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         seed = int(rng.integers(np.iinfo(np.int32).max))
         try:
             train_idx, val_idx = train_test_split(
-                idx, test_size=self.validation_fraction, random_state=seed,
+                idx,
+                test_size=self.validation_fraction,
+                random_state=seed,
                 stratify=stratify,
             )
         except ValueError:
@@ -335,8 +376,14 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             normalizer = 1.0
         use_dropout = self.dropout > 0 and self.num_layers > 1
         loss, grads, _, _ = self._net.loss_and_grad(
-            self._params, x, packing, y, loss=self._loss, weights=w,
-            normalizer=normalizer, rng=rng if use_dropout else None,
+            self._params,
+            x,
+            packing,
+            y,
+            loss=self._loss,
+            weights=w,
+            normalizer=normalizer,
+            rng=rng if use_dropout else None,
         )
         loss += self._penalize(grads, normalizer)
         norm = clip_grad_norm([grads], self.clip_norm)
@@ -351,7 +398,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         P = self._net.layout.views(self._params)
         G = self._net.layout.views(grads)
         return add_l2_penalty(
-            [P[n] for n in names], [G[n] for n in names], self.alpha,
+            [P[n] for n in names],
+            [G[n] for n in names],
+            self.alpha,
             1.0 / normalizer,
         )
 

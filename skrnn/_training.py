@@ -36,8 +36,10 @@ class NonFiniteError(ValueError):
 
 def _format_seconds(s):
     s = int(round(s))
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else (
-        f"{s // 60}:{s % 60:02d}"
+    return (
+        f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+        if s >= 3600
+        else (f"{s // 60}:{s % 60:02d}")
     )
 
 
@@ -90,8 +92,8 @@ def run_epochs(est, train, val, rng, *, incremental):
                 est.best_loss_ = min(est.best_loss_, est.loss_)
             if est.verbose:
                 elapsed = time.perf_counter() - t0
-                left = (time.perf_counter() - start) / (epoch + 1) * (
-                    n_epochs - epoch - 1
+                left = (
+                    (time.perf_counter() - start) / (epoch + 1) * (n_epochs - epoch - 1)
                 )
                 line = f"Epoch {est.n_iter_}, loss = {est.loss_:.6f}"
                 if early_stopping:

@@ -240,9 +240,7 @@ def check_sequences(estimator, X, *, reset, dtype, two_d="steps"):
     form = check_X_forms(X)
     if form == "2d":
         if reset or getattr(estimator, "_fit_X_form", "2d") == "2d":
-            X = validate_data(
-                estimator, X, reset=reset, dtype=(np.float64, np.float32)
-            )
+            X = validate_data(estimator, X, reset=reset, dtype=(np.float64, np.float32))
         else:
             X = check_array(X, dtype=(np.float64, np.float32))
         X = X.astype(dtype, copy=False)
@@ -257,7 +255,9 @@ def check_sequences(estimator, X, *, reset, dtype, two_d="steps"):
             raise ValueError(f"Expected a 3-D array, got {X.ndim} dimensions.")
         n, T, F = X.shape
         if T == 0 or F == 0:
-            raise ValueError(f"X has shape {X.shape}: sequences need steps and features.")
+            raise ValueError(
+                f"X has shape {X.shape}: sequences need steps and features."
+            )
         X = X.astype(dtype, copy=False)
         seqs = Sequences(X.reshape(n * T, F), np.arange(n) * T, np.full(n, T), "3d")
     elif form == "masked":

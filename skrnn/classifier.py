@@ -155,24 +155,62 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     }
 
     def __init__(
-        self, *, cell="lstm", hidden_size=64, num_layers=1, bidirectional=False,
-        activation="tanh", dropout=0.0, solver="adam", learning_rate_init=0.001,
-        beta_1=0.9, beta_2=0.999, epsilon=1e-8, momentum=0.9,
-        nesterovs_momentum=True, alpha=0.0001, clip_norm=5.0, batch_size="auto",
-        max_iter=200, tol=1e-4, n_iter_no_change=10, early_stopping=False,
-        validation_fraction=0.1, shuffle=True, random_state=None,
-        warm_start=False, verbose=False, dtype=np.float32, class_weight=None,
+        self,
+        *,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        activation="tanh",
+        dropout=0.0,
+        solver="adam",
+        learning_rate_init=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        alpha=0.0001,
+        clip_norm=5.0,
+        batch_size="auto",
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        shuffle=True,
+        random_state=None,
+        warm_start=False,
+        verbose=False,
+        dtype=np.float32,
+        class_weight=None,
     ):
         super().__init__(
-            cell=cell, hidden_size=hidden_size, num_layers=num_layers,
-            bidirectional=bidirectional, activation=activation, dropout=dropout,
-            solver=solver, learning_rate_init=learning_rate_init, beta_1=beta_1,
-            beta_2=beta_2, epsilon=epsilon, momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum, alpha=alpha,
-            clip_norm=clip_norm, batch_size=batch_size, max_iter=max_iter, tol=tol,
-            n_iter_no_change=n_iter_no_change, early_stopping=early_stopping,
-            validation_fraction=validation_fraction, shuffle=shuffle,
-            random_state=random_state, warm_start=warm_start, verbose=verbose,
+            cell=cell,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            activation=activation,
+            dropout=dropout,
+            solver=solver,
+            learning_rate_init=learning_rate_init,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            alpha=alpha,
+            clip_norm=clip_norm,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            shuffle=shuffle,
+            random_state=random_state,
+            warm_start=warm_start,
+            verbose=verbose,
             dtype=dtype,
         )
         self.class_weight = class_weight
@@ -214,7 +252,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         """
         if not hasattr(self, "classes_"):
             if classes is None:
-                raise ValueError("classes must be passed on the first call to partial_fit.")
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit."
+                )
             classes = unique_labels(classes)
         elif classes is not None and not np.array_equal(
             self.classes_, unique_labels(classes)

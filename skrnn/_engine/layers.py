@@ -179,8 +179,21 @@ def _dropout_mask(rng, shape, rate, dtype):
     return keep.astype(dtype) * dtype.type(1.0 / (1.0 - rate))
 
 
-def stack_forward(cell, P, x, packing, h0, c0, *, num_layers, bidirectional,
-                  dropout=0.0, rng=None, need_cache=False, token_input=False):
+def stack_forward(
+    cell,
+    P,
+    x,
+    packing,
+    h0,
+    c0,
+    *,
+    num_layers,
+    bidirectional,
+    dropout=0.0,
+    rng=None,
+    need_cache=False,
+    token_input=False,
+):
     """Run a stack of (bi)directional recurrent layers.
 
     Parameters
@@ -227,8 +240,15 @@ def stack_forward(cell, P, x, packing, h0, c0, *, num_layers, bidirectional,
                 for name in cell.param_names
             }
             out, hn, cn, cache = direction_forward(
-                cell, p, x, packing, d == 1, h0[k],
-                None if c0 is None else c0[k], need_cache, token_input and layer == 0,
+                cell,
+                p,
+                x,
+                packing,
+                d == 1,
+                h0[k],
+                None if c0 is None else c0[k],
+                need_cache,
+                token_input and layer == 0,
             )
             h_n[k] = hn
             if c_n is not None:
@@ -283,10 +303,12 @@ def stack_backward(caches, d_out, dh_n, dc_n, G, *, need_dx):
             }
             dh_out = None if d_out is None else d_out[:, d * H : (d + 1) * H]
             dxd, dh0[k], dc0k = direction_backward(
-                cache, dh_out,
+                cache,
+                dh_out,
                 None if dh_n is None else dh_n[k],
                 None if dc_n is None else dc_n[k],
-                g, want_dx,
+                g,
+                want_dx,
             )
             if has_c:
                 dc0[k] = dc0k

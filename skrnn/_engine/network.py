@@ -62,10 +62,21 @@ class RecurrentNetwork:
         the backward direction), then the head ``W_hy`` and ``b_y``.
     """
 
-    def __init__(self, cell, n_inputs, hidden_size, n_outputs=None, *,
-                 num_layers=1, bidirectional=False, dropout=0.0,
-                 activation="tanh", head="last", token_input=False,
-                 dtype=np.float32):
+    def __init__(
+        self,
+        cell,
+        n_inputs,
+        hidden_size,
+        n_outputs=None,
+        *,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        activation="tanh",
+        head="last",
+        token_input=False,
+        dtype=np.float32,
+    ):
         if head not in HEADS:
             raise ValueError(f"head must be one of {HEADS}, got {head!r}")
         if head is not None and n_outputs is None:
@@ -129,8 +140,10 @@ class RecurrentNetwork:
         H, G = self.hidden_size, self.cell.n_gates
         for layer in range(self.num_layers):
             for d in range(self.n_directions):
-                p = {n: P[layer_param_name(n, layer, d == 1)]
-                     for n in self.cell.param_names}
+                p = {
+                    n: P[layer_param_name(n, layer, d == 1)]
+                    for n in self.cell.param_names
+                }
                 n_in = p["W_xh"].shape[0]
                 for k in range(G):
                     cols = slice(k * H, (k + 1) * H)
@@ -167,8 +180,9 @@ class RecurrentNetwork:
                 f"and dtype {self.dtype}, got {x.shape} and {x.dtype}."
             )
 
-    def forward(self, params, x, packing, h0=None, c0=None, *, need_cache=False,
-                rng=None):
+    def forward(
+        self, params, x, packing, h0=None, c0=None, *, need_cache=False, rng=None
+    ):
         """Forward pass.
 
         Parameters
@@ -201,9 +215,17 @@ class RecurrentNetwork:
         c0 = self._initial_state(c0, packing, "c0") if has_c else None
         P = self.layout.views(params)
         out, h_n, c_n, stack_cache = stack_forward(
-            self.cell, P, x, packing, h0, c0,
-            num_layers=self.num_layers, bidirectional=self.bidirectional,
-            dropout=self.dropout, rng=rng, need_cache=need_cache,
+            self.cell,
+            P,
+            x,
+            packing,
+            h0,
+            c0,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            rng=rng,
+            need_cache=need_cache,
             token_input=self.token_input,
         )
         if self.head == "all":
@@ -287,8 +309,20 @@ class RecurrentNetwork:
         dc0 = None if dc0 is None else packing.unsort(dc0, axis=1)
         return grads, dx, dh0, dc0
 
-    def loss_and_grad(self, params, x, packing, y, *, loss, weights=None,
-                      normalizer=None, h0=None, c0=None, rng=None):
+    def loss_and_grad(
+        self,
+        params,
+        x,
+        packing,
+        y,
+        *,
+        loss,
+        weights=None,
+        normalizer=None,
+        h0=None,
+        c0=None,
+        rng=None,
+    ):
         """Loss and gradient of a batch, in one forward and one backward pass.
 
         Parameters

@@ -28,7 +28,11 @@ def test_sequence_alone_equals_sequence_in_batch(config):
     dh = rng.standard_normal(h_n.shape)
     dc = None if c_n is None else rng.standard_normal(c_n.shape)
     grads, dx, dh0, dc0 = net.backward(
-        params, cache, dy.copy(), dh.copy(), None if dc is None else dc.copy(),
+        params,
+        cache,
+        dy.copy(),
+        dh.copy(),
+        None if dc is None else dc.copy(),
         need_dx=not net.token_input,
     )
     outs = _per_sequence_outputs(net, y, packing)
@@ -39,16 +43,25 @@ def test_sequence_alone_equals_sequence_in_batch(config):
         xi, pi = pack_sequences([seq])
         sl = slice(i, i + 1)
         yi, hni, cni, ci = net.forward(
-            params, xi, pi, h0[:, sl], None if c0 is None else c0[:, sl],
+            params,
+            xi,
+            pi,
+            h0[:, sl],
+            None if c0 is None else c0[:, sl],
             need_cache=True,
         )
-        np.testing.assert_allclose(yi.reshape(outs[i].shape), outs[i], rtol=1e-12,
-                                   atol=1e-12)
+        np.testing.assert_allclose(
+            yi.reshape(outs[i].shape), outs[i], rtol=1e-12, atol=1e-12
+        )
         np.testing.assert_allclose(hni, h_n[:, sl], rtol=1e-12, atol=1e-12)
         dyi = douts[i][None] if net.head == "last" else douts[i]
         gi, dxi, dh0i, dc0i = net.backward(
-            params, ci, dyi.copy(), dh[:, sl].copy(),
-            None if dc is None else dc[:, sl].copy(), need_dx=not net.token_input,
+            params,
+            ci,
+            dyi.copy(),
+            dh[:, sl].copy(),
+            None if dc is None else dc[:, sl].copy(),
+            need_dx=not net.token_input,
         )
         grad_sum += gi
         np.testing.assert_allclose(dh0i, dh0[:, sl], rtol=1e-10, atol=1e-12)

@@ -42,7 +42,11 @@ def check_all_gradients(net, params, x, packing, h0, c0, rng):
     dy, dh, dc, objective = _upstream(net, params, x, packing, h0, c0, rng)
     _, _, _, cache = net.forward(params, x, packing, h0, c0, need_cache=True)
     grads, dx, dh0, dc0 = net.backward(
-        params, cache, dy.copy(), dh.copy(), None if dc is None else dc.copy(),
+        params,
+        cache,
+        dy.copy(),
+        dh.copy(),
+        None if dc is None else dc.copy(),
         need_dx=not net.token_input,
     )
     errors = {}
@@ -58,7 +62,9 @@ def check_all_gradients(net, params, x, packing, h0, c0, rng):
             dx.reshape(-1)[idx], numerical_gradient(objective, x, idx)
         )
     idx = np.arange(h0.size)
-    errors["h0"] = relative_error(dh0.reshape(-1), numerical_gradient(objective, h0, idx))
+    errors["h0"] = relative_error(
+        dh0.reshape(-1), numerical_gradient(objective, h0, idx)
+    )
     if c0 is not None:
         errors["c0"] = relative_error(
             dc0.reshape(-1), numerical_gradient(objective, c0, idx)
@@ -113,7 +119,13 @@ def test_gradients_with_dropout_between_layers():
 
     def run():
         return net.loss_and_grad(
-            params, x, packing, y, loss="cross_entropy", h0=h0, c0=c0,
+            params,
+            x,
+            packing,
+            y,
+            loss="cross_entropy",
+            h0=h0,
+            c0=c0,
             rng=np.random.default_rng(42),
         )
 

@@ -25,8 +25,11 @@ def test_float32_close_to_float64():
     net32, p32, _, x32, _, _, _, _ = make_case(config, dtype=np.float32)
     y64 = net64.forward(p64, x64, pk, h0, c0)[0]
     y32 = net32.forward(
-        p64.astype(np.float32), x64.astype(np.float32), pk,
-        h0.astype(np.float32), c0.astype(np.float32),
+        p64.astype(np.float32),
+        x64.astype(np.float32),
+        pk,
+        h0.astype(np.float32),
+        c0.astype(np.float32),
     )[0]
     np.testing.assert_allclose(y32, y64, rtol=1e-4, atol=1e-5)
 
@@ -74,8 +77,9 @@ def test_cache_cannot_be_used_twice():
 def test_final_state_carries_over_windows():
     """Running two windows with the carried state equals one long run."""
     rng = np.random.default_rng(0)
-    net = RecurrentNetwork("lstm", 6, 5, 6, head="all", token_input=True,
-                           dtype=np.float64)
+    net = RecurrentNetwork(
+        "lstm", 6, 5, 6, head="all", token_input=True, dtype=np.float64
+    )
     params = net.init_params(rng)
     codes = rng.integers(0, 6, size=(3, 10))
     x, pk = pack_array(codes)

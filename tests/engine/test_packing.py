@@ -36,8 +36,10 @@ def test_pack_unpack_round_trip_and_steps():
 def test_pack_array_ignores_padding():
     X = np.full((3, 4, 2), np.nan)
     lengths = [4, 1, 2]
-    seqs = [np.arange(n * 2, dtype=float).reshape(n, 2) + 10 * i
-            for i, n in enumerate(lengths)]
+    seqs = [
+        np.arange(n * 2, dtype=float).reshape(n, 2) + 10 * i
+        for i, n in enumerate(lengths)
+    ]
     for i, s in enumerate(seqs):
         X[i, : len(s)] = s
     data, p = pack_array(X, lengths)

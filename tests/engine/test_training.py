@@ -54,8 +54,10 @@ def test_learns_to_count_variable_length_sequences():
     opt = AdamOptimizer([params], learning_rate_init=0.01)
 
     def batch():
-        seqs = [rng.integers(0, 2, size=(n, 1)).astype(np.float32)
-                for n in rng.integers(3, 15, size=32)]
+        seqs = [
+            rng.integers(0, 2, size=(n, 1)).astype(np.float32)
+            for n in rng.integers(3, 15, size=32)
+        ]
         y = np.array([[s.mean()] for s in seqs], dtype=np.float32)
         x, packing = pack_sequences(seqs)
         return x, packing, y
