@@ -50,7 +50,8 @@ def run_epochs(est, train, val, rng, *, incremental):
     ----------
     est : BaseRNN
         Holds ``_params`` (flat, updated in place), ``_optimizer`` and the
-        bookkeeping attributes, which this function updates.
+        bookkeeping attributes, which this function updates (``n_iter_``
+        restarts at 0: the epochs of this call, as in MLP).
     train, val : objects understood by the estimator's hooks
         ``val`` is None without early stopping.
     rng : numpy.random.Generator
@@ -59,6 +60,10 @@ def run_epochs(est, train, val, rng, *, incremental):
     """
     early_stopping = val is not None
     n_epochs = 1 if incremental else est.max_iter
+    # As MLP: n_iter_ counts the epochs of this call (so a warm start runs
+    # max_iter more epochs and ends with n_iter_ <= max_iter); t_,
+    # loss_curve_ and validation_scores_ accumulate over calls.
+    est.n_iter_ = 0
     start = time.perf_counter()
     try:
         for epoch in range(n_epochs):

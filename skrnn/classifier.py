@@ -109,7 +109,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Validation accuracy of each epoch (early stopping only).
     best_validation_score_ : float or None
     n_iter_ : int
-        Epochs run.
+        Epochs run by the last call to ``fit`` or ``partial_fit``, as in
+        :class:`~sklearn.neural_network.MLPClassifier` (``loss_curve_``,
+        ``validation_scores_`` and ``t_`` accumulate over warm starts).
     t_ : int
         Training sequences seen.
 

@@ -74,6 +74,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     validation_scores_ : list of float or None
     best_validation_score_ : float or None
     n_iter_ : int
+        Epochs run by the last call to ``fit`` or ``partial_fit``, as in
+        :class:`~sklearn.neural_network.MLPRegressor`.
     t_ : int
 
     See Also
