@@ -203,15 +203,17 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         if y.ndim not in (1, 2):
             raise ValueError(f"y must be 1-D or 2-D, got {y.ndim} dimensions.")
         check_n_sequences(seqs, len(y))
-        self._y_1d = y.ndim == 1
+        y_1d = y.ndim == 1
         # predictions come back in the targets' floating dtype
-        self._y_dtype = y.dtype if y.dtype == np.float32 else np.dtype(np.float64)
+        y_dtype = y.dtype if y.dtype == np.float32 else np.dtype(np.float64)
         y = y.reshape(len(y), -1).astype(self._dtype)
         if not first_pass and y.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"y has {y.shape[1]} outputs but the fitted model has "
                 f"{self.n_outputs_}."
             )
+        # only now: a rejected warm start must not change the fitted model
+        self._y_1d, self._y_dtype = y_1d, y_dtype
         self.n_outputs_ = y.shape[1]
         weights = None
         if sample_weight is not None:
