@@ -85,6 +85,20 @@ class Sequences:
         rows = starts[packing.order][seq] + step
         return rows, packing
 
+    def canonical_order(self):
+        """An order of the sequences that depends only on their contents.
+
+        Sorted by length (so that a chunk holds similar lengths), then by
+        content. Processing sequences in this order makes predictions
+        bit-identical whatever the order of X: a BLAS product may round a
+        row differently depending on its position in the batch.
+        """
+        keys = [
+            hash(self.data[s : s + n].tobytes())
+            for s, n in zip(self.starts.tolist(), self.lengths.tolist(), strict=True)
+        ]
+        return np.lexsort((np.array(keys, dtype=np.int64), self.lengths))
+
     def subset(self, idx):
         """The sequences ``idx`` (sharing ``data``)."""
         return Sequences(self.data, self.starts[idx], self.lengths[idx], self.form)
@@ -111,6 +125,17 @@ def _is_sequence_list(X):
 def _finite_or_raise(data, what):
     if data.dtype.kind in "fc" and not np.isfinite(data).all():
         raise ValueError(f"Input {what} contains NaN or infinity.")
+
+
+def _cast(data, dtype):
+    """``data`` in ``dtype``; a float64 value too large for float32 is an error."""
+    out = data.astype(dtype, copy=False)
+    if data.dtype.kind == "f" and out.dtype.itemsize < data.dtype.itemsize:
+        if not np.isfinite(out).all():
+            raise ValueError(
+                f"Input X contains infinity or a value too large for {out.dtype!r}."
+            )
+    return out
 
 
 def _from_list(X, dtype):
@@ -156,7 +181,7 @@ def _from_list(X, dtype):
         seqs.append(a)
     lengths = np.array([len(a) for a in seqs], dtype=np.intp)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    data = np.concatenate(seqs, axis=0).astype(dtype, copy=False)
+    data = _cast(np.concatenate(seqs, axis=0), dtype)
     return Sequences(data, starts, lengths, "list")
 
 
@@ -243,7 +268,7 @@ def check_sequences(estimator, X, *, reset, dtype, two_d="steps"):
             X = validate_data(estimator, X, reset=reset, dtype=(np.float64, np.float32))
         else:
             X = check_array(X, dtype=(np.float64, np.float32))
-        X = X.astype(dtype, copy=False)
+        X = _cast(X, dtype)
         n, T = X.shape
         if two_d == "features":
             seqs = Sequences(X, np.arange(n), np.ones(n), "2d")
@@ -258,7 +283,7 @@ def check_sequences(estimator, X, *, reset, dtype, two_d="steps"):
             raise ValueError(
                 f"X has shape {X.shape}: sequences need steps and features."
             )
-        X = X.astype(dtype, copy=False)
+        X = _cast(X, dtype)
         seqs = Sequences(X.reshape(n * T, F), np.arange(n) * T, np.full(n, T), "3d")
     elif form == "masked":
         seqs = _from_masked(X, dtype)
