@@ -104,62 +104,11 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     _loss = "cross_entropy"
 
     @abstractmethod
-    def __init__(
-        self,
-        *,
-        cell,
-        hidden_size,
-        num_layers,
-        bidirectional,
-        activation,
-        dropout,
-        solver,
-        learning_rate_init,
-        beta_1,
-        beta_2,
-        epsilon,
-        momentum,
-        nesterovs_momentum,
-        alpha,
-        clip_norm,
-        batch_size,
-        max_iter,
-        tol,
-        n_iter_no_change,
-        early_stopping,
-        validation_fraction,
-        shuffle,
-        random_state,
-        warm_start,
-        verbose,
-        dtype,
-    ):
-        self.cell = cell
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.bidirectional = bidirectional
-        self.activation = activation
-        self.dropout = dropout
-        self.solver = solver
-        self.learning_rate_init = learning_rate_init
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.alpha = alpha
-        self.clip_norm = clip_norm
-        self.batch_size = batch_size
-        self.max_iter = max_iter
-        self.tol = tol
-        self.n_iter_no_change = n_iter_no_change
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.warm_start = warm_start
-        self.verbose = verbose
-        self.dtype = dtype
+    def __init__(self, **params):
+        # scikit-learn reads the parameters from each subclass's own
+        # signature; the base only stores them, unmodified.
+        for name, value in params.items():
+            setattr(self, name, value)
 
     # ------------------------------------------------------------------ tags
     def __sklearn_tags__(self):
@@ -205,7 +154,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             self.hidden_size,
             n_outputs,
             num_layers=self.num_layers,
-            bidirectional=self.bidirectional,
+            bidirectional=getattr(self, "bidirectional", False),
             dropout=self.dropout,
             activation=self.activation if self.cell == "rnn" else "tanh",
             head=self._head,
@@ -224,7 +173,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     def _check_architecture_unchanged(self):
         fitted = self._fit_architecture
         for name in ARCHITECTURE_PARAMS:
-            now = getattr(self, name)
+            now = getattr(self, name, False)
             if name == "dtype":
                 now = np.dtype(now)
             if now != fitted[name]:
@@ -238,7 +187,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self._net = self._build_network(n_inputs, n_outputs, token_input)
         self._params = self._net.init_params(rng)
         self._fit_architecture = {
-            name: (self._dtype if name == "dtype" else getattr(self, name))
+            name: (self._dtype if name == "dtype" else getattr(self, name, False))
             for name in ARCHITECTURE_PARAMS
         }
         self.n_iter_ = 0
@@ -413,7 +362,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         n_outputs)`` (rows outside every sequence are zero).
         """
         n = len(seqs)
-        order = np.argsort(seqs.lengths, kind="stable")  # similar lengths together
+        order = seqs.canonical_order()
         n_out = self._net.n_outputs
         if self._head == "last":
             out = np.empty((n, n_out), dtype=self._net.dtype)

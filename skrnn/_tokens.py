@@ -1,0 +1,165 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Token corpora: the vocabulary, and documents as integer codes.
+
+A corpus is held as one flat array of codes in the smallest unsigned dtype
+that fits the vocabulary (uint8 for up to 256 symbols) plus each document's
+start and length, so N characters cost N bytes. Character text is encoded
+through its code points in chunks, so the peak memory stays near the size
+of the codes whatever the size of the text.
+"""
+
+import numpy as np
+
+__all__ = ["Corpus", "read_documents", "build_vocabulary", "encode_documents"]
+
+_CHUNK = 1 << 20  # characters encoded at a time
+
+
+class Corpus:
+    """Documents as integer codes.
+
+    Parameters
+    ----------
+    codes : ndarray of unsigned int, shape (n_tokens,)
+    starts, lengths : ndarray of int, shape (n_documents,)
+    """
+
+    def __init__(self, codes, starts, lengths):
+        self.codes = codes
+        self.starts = np.asarray(starts, dtype=np.intp)
+        self.lengths = np.asarray(lengths, dtype=np.intp)
+
+    def __len__(self):
+        return len(self.lengths)
+
+
+def _code_dtype(n_symbols):
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if n_symbols <= np.iinfo(dtype).max + 1:
+            return np.dtype(dtype)
+    return np.dtype(np.int64)
+
+
+def read_documents(X):
+    """Classify ``X`` and return ``(documents, char_level)``.
+
+    ``X`` is a str (one document of characters), a list of str (documents of
+    characters), or a 2-D array / list of sequences of tokens (any hashable
+    symbols). Returns a list of documents (str or 1-D arrays of symbols).
+    """
+    if isinstance(X, str):
+        return [X], True
+    if isinstance(X, np.ndarray) and X.ndim == 2:
+        return list(X), False
+    if isinstance(X, np.ndarray) and X.ndim != 2:
+        raise ValueError(
+            f"Expected a str, a list of str or a 2-D array of tokens; got an "
+            f"array with {X.ndim} dimensions."
+        )
+    if not isinstance(X, (list, tuple)):
+        raise TypeError(
+            f"Expected a str, a list of str, or a list of token sequences; got "
+            f"{type(X).__name__}."
+        )
+    if len(X) == 0:
+        raise ValueError("X is empty: at least one document is required.")
+    if all(isinstance(d, str) for d in X):
+        return list(X), True
+    docs = []
+    for i, d in enumerate(X):
+        if isinstance(d, str) or np.ndim(d) != 1:
+            raise ValueError(
+                f"Document {i} is not a sequence of tokens: a token-level corpus "
+                "is a list of sequences of tokens (e.g. [['a', 'rose'], ...])."
+            )
+        docs.append(d)
+    return docs, False
+
+
+def _check_symbols(symbols):
+    for s in symbols:
+        if isinstance(s, float) and not np.isfinite(s):
+            raise ValueError("Input contains NaN or infinity, which are not tokens.")
+
+
+def build_vocabulary(documents, char_level):
+    """Sorted array of the distinct symbols of the documents."""
+    if char_level:
+        symbols = set()
+        for d in documents:
+            symbols.update(d)
+        return np.array(sorted(symbols), dtype="<U1")
+    symbols = set()
+    for d in documents:
+        symbols.update(np.asarray(d, dtype=object).tolist())
+    _check_symbols(symbols)
+    try:
+        ordered = sorted(symbols)
+    except TypeError as exc:
+        raise TypeError(
+            f"The tokens cannot be sorted into a vocabulary (mixed types?): {exc}"
+        ) from None
+    # Numbers stay numbers and strings strings; anything else is an object array.
+    candidate = np.array(ordered) if ordered else np.array([], dtype=object)
+    if candidate.ndim == 1 and candidate.dtype.kind in "biufUS":
+        return candidate
+    vocabulary = np.empty(len(ordered), dtype=object)
+    vocabulary[:] = ordered
+    return vocabulary
+
+
+def encode_documents(documents, vocabulary, char_level, handle_unknown):
+    """Encode documents as a :class:`Corpus` over ``vocabulary``.
+
+    Unknown symbols raise a ValueError listing them (``handle_unknown=
+    'error'``) or are dropped (``'ignore'``).
+    """
+    dtype = _code_dtype(len(vocabulary))
+    index = {s: i for i, s in enumerate(vocabulary.tolist())}
+    encoded, unknown = [], set()
+    if char_level:
+        points = np.array([ord(c) for c in vocabulary.tolist()], dtype=np.int64)
+        size = int(points.max()) + 1 if len(points) else 1
+        table = np.full(size, -1, dtype=np.int64)
+        table[points] = np.arange(len(points))
+    for d in documents:
+        if char_level:
+            parts = []
+            for start in range(0, len(d), _CHUNK):
+                cp = np.frombuffer(
+                    d[start : start + _CHUNK].encode("utf-32-le"), dtype=np.uint32
+                )
+                inside = cp < size
+                codes = np.full(cp.shape, -1, dtype=np.int64)
+                codes[inside] = table[cp[inside]]
+                bad = codes < 0
+                if bad.any():
+                    unknown.update(chr(c) for c in np.unique(cp[bad]).tolist())
+                    codes = codes[~bad]
+                parts.append(codes.astype(dtype))
+            encoded.append(np.concatenate(parts) if parts else np.empty(0, dtype=dtype))
+        else:
+            seq = np.asarray(d, dtype=object).tolist()
+            _check_symbols(seq)
+            codes = [index.get(s, -1) for s in seq]
+            bad = [s for s, c in zip(seq, codes, strict=True) if c < 0]
+            if bad:
+                unknown.update(bad)
+            encoded.append(np.array([c for c in codes if c >= 0], dtype=dtype))
+    if unknown and handle_unknown == "error":
+        shown = sorted(map(repr, unknown))
+        more = f" and {len(shown) - 10} more" if len(shown) > 10 else ""
+        raise ValueError(
+            f"Found {len(shown)} unknown symbol(s): {', '.join(shown[:10])}{more}. "
+            "Set handle_unknown='ignore' to skip unknown symbols."
+        )
+    lengths = np.array([len(e) for e in encoded], dtype=np.intp)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.intp)
+    codes = np.concatenate(encoded) if encoded else np.empty(0, dtype=dtype)
+    return Corpus(codes.astype(dtype, copy=False), starts, lengths)
+
+
+def decode(codes, vocabulary, char_level):
+    """Symbols of ``codes``: a str for a character vocabulary, else an array."""
+    symbols = vocabulary[np.asarray(codes, dtype=np.intp)]
+    return "".join(symbols.tolist()) if char_level else symbols

@@ -1,0 +1,661 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""CharRNNGenerator: a language model over characters (or any tokens)."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.sparse import issparse
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._base import PREDICT_CHUNK, BaseRNN
+from ._engine import Packing
+from ._engine.losses import log_softmax
+from ._engine.sampling import sample_next
+from ._param_validation import Interval, StrOptions, _fit_context
+from ._tokens import (
+    Corpus,
+    build_vocabulary,
+    decode,
+    encode_documents,
+    read_documents,
+)
+from ._training import check_finite_step
+from ._validation import Sequences
+
+__all__ = ["CharRNNGenerator"]
+
+#: Steps per forward pass when scoring long documents (bounds memory).
+SCORE_CHUNK = 1024
+
+
+class _Streams:
+    """One epoch of training windows: ``n_streams`` parallel readers.
+
+    The token positions of the corpus (every position that has a next token
+    in its document) are cut into ``n_streams`` contiguous parts; each part
+    is read window by window, ``seq_length`` positions at a time, and the
+    hidden state is carried from one window to the next of the same stream
+    (truncated backpropagation through time). A stream restarts from the
+    zero state where a document starts.
+    """
+
+    def __init__(self, corpus, n_streams, seq_length, phase):
+        # per document: rows [start, start + length - 1) have a next token
+        usable = np.maximum(corpus.lengths - 1, 0)
+        keep = usable > 0
+        doc_start, doc_len = corpus.starts[keep], usable[keep]
+        total = int(doc_len.sum())
+        n_streams = max(1, min(n_streams, total))
+        bounds = np.linspace(0, total, n_streams + 1).round().astype(np.intp)
+        cum = np.concatenate([[0], np.cumsum(doc_len)])
+        self.segments = []  # per stream: list of (first row, length)
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            segs = []
+            p = a
+            while p < b:
+                k = np.searchsorted(cum, p, side="right") - 1
+                end = min(b, cum[k + 1])
+                segs.append((int(doc_start[k] + p - cum[k]), int(end - p)))
+                p = end
+            self.segments.append(segs)
+        self.n_streams = n_streams
+        self.seq_length = seq_length
+        self.phase = phase
+        self.n_targets = total
+
+    def batches(self):
+        """Yield ``(streams, starts, lengths, resets)`` for each step."""
+        L = self.seq_length
+        plans = []
+        for segs in self.segments:
+            windows = []
+            for i, (start, length) in enumerate(segs):
+                first = True
+                offset = 0
+                if i == 0 and self.phase:
+                    step = min(self.phase, length)
+                    windows.append((start, step, True))
+                    offset, first = step, False
+                while offset < length:
+                    step = min(L, length - offset)
+                    windows.append((start + offset, step, first))
+                    offset += step
+                    first = False
+            plans.append(windows)
+        n_steps = max(len(w) for w in plans)
+        for j in range(n_steps):
+            live = [s for s in range(self.n_streams) if j < len(plans[s])]
+            windows = [plans[s][j] for s in live]
+            yield (
+                np.array(live, dtype=np.intp),
+                np.array([w[0] for w in windows], dtype=np.intp),
+                np.array([w[1] for w in windows], dtype=np.intp),
+                np.array([w[2] for w in windows], dtype=bool),
+            )
+
+
+class CharRNNGenerator(BaseRNN):
+    """Recurrent language model over characters, words or any tokens.
+
+    Trained to predict the next token at every position of windows of
+    ``seq_length`` tokens, with the hidden state carried from one window to
+    the next within a document (truncated backpropagation through time). It
+    then generates text one token at a time (the one-to-many topology),
+    scores text (mean log-likelihood per token) and predicts the next token
+    after a context.
+
+    Parameters
+    ----------
+    cell : {'lstm', 'gru', 'rnn'}, default='lstm'
+    hidden_size : int, default=128
+    num_layers : int, default=1
+    activation : {'tanh', 'relu'}, default='tanh'
+        Vanilla cell only.
+    dropout : float, default=0.0
+        Between stacked layers.
+    seq_length : int, default=64
+        Tokens per training window: how far back gradients flow.
+    solver : {'adam', 'sgd'}, default='adam'
+    learning_rate_init : float, default=0.002
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+    momentum : float, default=0.9
+    nesterovs_momentum : bool, default=True
+    alpha : float, default=0.0
+        L2 penalty on the weights.
+    clip_norm : float or None, default=5.0
+    batch_size : int or 'auto', default='auto'
+        Number of parallel streams read through the corpus; 'auto' is 64.
+    max_iter : int, default=10
+        Maximum number of epochs (passes over the corpus).
+    tol : float, default=1e-4
+    n_iter_no_change : int, default=10
+    early_stopping : bool, default=False
+        Hold out the last ``validation_fraction`` of the tokens and stop when
+        their log-likelihood stops improving; the best weights are kept.
+    validation_fraction : float, default=0.1
+    shuffle : bool, default=True
+        Start each epoch's windows at a random offset.
+    random_state : int, RandomState instance or None, default=None
+    warm_start : bool, default=False
+    verbose : bool or int, default=False
+    dtype : {np.float32, np.float64}, default=np.float32
+    handle_unknown : {'error', 'ignore'}, default='error'
+        What to do with a symbol outside the vocabulary wherever one enters
+        after fit (generate's seed, predict, predict_proba, score): raise a
+        ValueError naming them, or skip them.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_tokens,)
+        The vocabulary, sorted.
+    token_prior_ : ndarray of shape (n_tokens,)
+        Frequency of each token in the training corpus: the next-token
+        distribution of an empty context (no input to read).
+    n_features_in_ : int
+        Width of ``X`` when fitted on a 2-D array of tokens.
+    params_ : dict of str to ndarray
+        The weights: ``W_xh_l0`` has one row per token (the one-hot input
+        times ``W_xh`` is a row of it).
+    loss_ : float
+        Mean cross-entropy per predicted token, in nats.
+    loss_curve_ : list of float
+    best_loss_ : float or None
+    validation_scores_ : list of float or None
+        Mean log-likelihood per held-out token, each epoch.
+    best_validation_score_ : float or None
+    n_iter_ : int
+    t_ : int
+        Tokens predicted during training.
+
+    See Also
+    --------
+    RNNClassifier : One label per sequence.
+
+    Notes
+    -----
+    A corpus of N tokens is held as N integer codes (one byte each for up to
+    256 symbols); the activations of a batch take
+    ``batch_size * seq_length * hidden_size`` numbers whatever N is.
+
+    Examples
+    --------
+    >>> from skrnn import CharRNNGenerator
+    >>> gen = CharRNNGenerator(hidden_size=32, seq_length=8, max_iter=40,
+    ...                        learning_rate_init=0.01, random_state=0)
+    >>> gen = gen.fit("abcd" * 30)
+    >>> gen.generate("ab", 6, temperature=0)
+    'abcdabcd'
+    """
+
+    _head = "all"
+    _loss = "cross_entropy"
+
+    _parameter_constraints: dict = {
+        **{
+            k: v
+            for k, v in BaseRNN._parameter_constraints.items()
+            if k != "bidirectional"
+        },
+        "seq_length": [Interval(Integral, 1, None, closed="left")],
+        "handle_unknown": [StrOptions({"error", "ignore"})],
+    }
+
+    def __init__(
+        self,
+        *,
+        cell="lstm",
+        hidden_size=128,
+        num_layers=1,
+        activation="tanh",
+        dropout=0.0,
+        seq_length=64,
+        solver="adam",
+        learning_rate_init=0.002,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        alpha=0.0,
+        clip_norm=5.0,
+        batch_size="auto",
+        max_iter=10,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        shuffle=True,
+        random_state=None,
+        warm_start=False,
+        verbose=False,
+        dtype=np.float32,
+        handle_unknown="error",
+    ):
+        super().__init__(
+            cell=cell,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            activation=activation,
+            dropout=dropout,
+            seq_length=seq_length,
+            solver=solver,
+            learning_rate_init=learning_rate_init,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            alpha=alpha,
+            clip_norm=clip_norm,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            shuffle=shuffle,
+            random_state=random_state,
+            warm_start=warm_start,
+            verbose=verbose,
+            dtype=dtype,
+            handle_unknown=handle_unknown,
+        )
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the vocabulary and the model from a corpus.
+
+        Parameters
+        ----------
+        X : str, list of str, 2-D array of tokens or list of token sequences
+            A str is one document of characters; a list of str, several. A
+            2-D array or a list of sequences of tokens (any hashable
+            symbols) makes a word- or token-level model, one document per
+            row or sequence.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : CharRNNGenerator
+        """
+        return self._fit(X, None, None, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """One epoch over a corpus (the vocabulary is fixed by the first call).
+
+        Parameters
+        ----------
+        X : corpus, as in :meth:`fit`
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : CharRNNGenerator
+        """
+        return self._fit(X, None, None, incremental=True)
+
+    def _read(self, X, *, reset):
+        """Documents of X (validating 2-D arrays as scikit-learn does)."""
+        if issparse(X) or (
+            hasattr(X, "__array__") and not isinstance(X, (str, list, tuple))
+        ):
+            X = validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=True)
+        elif reset and hasattr(self, "n_features_in_"):
+            del self.n_features_in_
+        docs, char_level = read_documents(X)
+        return docs, char_level
+
+    def _prepare_fit(self, X, y, sample_weight, *, first_pass):
+        docs, char_level = self._read(X, reset=first_pass)
+        if first_pass:
+            self.classes_ = build_vocabulary(docs, char_level)
+            self._char_level = char_level
+        elif char_level != self._char_level:
+            raise ValueError(
+                "This model was fitted on "
+                + ("characters" if self._char_level else "tokens")
+                + "; X must be the same kind of corpus."
+            )
+        corpus = encode_documents(
+            docs,
+            self.classes_,
+            char_level,
+            "error" if first_pass else self.handle_unknown,
+        )
+        counts = np.bincount(corpus.codes, minlength=len(self.classes_))
+        if first_pass:
+            self._token_counts = counts
+        else:
+            self._token_counts = self._token_counts + counts
+        self.token_prior_ = self._token_counts / self._token_counts.sum()
+        if not np.any(corpus.lengths >= 2):
+            raise ValueError(
+                "Every document has fewer than 2 tokens (X has 1 feature(s) per "
+                "row): there is no next token to learn from."
+            )
+        n = len(self.classes_)
+        return corpus, n, n, True, None
+
+    def _split(self, corpus, rng, stratify):
+        """Hold out the last ``validation_fraction`` of the tokens."""
+        if not self.early_stopping:
+            return corpus, None
+        n = corpus.codes.shape[0]
+        cut = int(round(n * (1 - self.validation_fraction)))
+        ends = corpus.starts + corpus.lengths
+        train_start = np.minimum(corpus.starts, cut)
+        train_len = np.minimum(ends, cut) - train_start
+        val_start = np.maximum(corpus.starts, cut)
+        val_len = ends - val_start
+        val_keep = val_len >= 2
+        if not val_keep.any() or not np.any(train_len >= 2):
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your corpus."
+            )
+        train = Corpus(corpus.codes, train_start, np.maximum(train_len, 0))
+        val = Corpus(corpus.codes, val_start[val_keep], val_len[val_keep])
+        return train, val
+
+    def _n_streams(self):
+        return 64 if self.batch_size == "auto" else self.batch_size
+
+    def _epoch_batches(self, corpus, rng):
+        phase = int(rng.integers(1, self.seq_length + 1)) if self.shuffle else 0
+        streams = _Streams(corpus, self._n_streams(), self.seq_length, phase)
+        shape = (self._net.n_states, streams.n_streams, self.hidden_size)
+        state = {"h": np.zeros(shape, self._dtype)}
+        if self._net.cell.has_cell_state:
+            state["c"] = np.zeros(shape, self._dtype)
+        for batch in streams.batches():
+            yield batch, state
+
+    def _batch_loss_and_grad(self, corpus, batch, rng):
+        (live, starts, lengths, resets), state = batch
+        for s in state.values():
+            s[:, live[resets]] = 0
+        seqs = Sequences(corpus.codes, starts, lengths, "tokens")
+        rows, packing = seqs.pack()
+        x = corpus.codes[rows]
+        y = corpus.codes[rows + 1]
+        use_dropout = self.dropout > 0 and self.num_layers > 1
+        loss, grads, h_n, c_n = self._net.loss_and_grad(
+            self._params,
+            x,
+            packing,
+            y,
+            loss="cross_entropy",
+            h0=state["h"][:, live],
+            c0=state["c"][:, live] if "c" in state else None,
+            rng=rng if use_dropout else None,
+        )
+        state["h"][:, live] = h_n
+        if c_n is not None:
+            state["c"][:, live] = c_n
+        loss += self._penalize(grads, float(len(y)))
+        from ._engine import clip_grad_norm
+
+        norm = clip_grad_norm([grads], self.clip_norm)
+        check_finite_step(loss, norm, self.n_iter_)
+        return loss, grads, len(y)
+
+    def _validation_score(self, corpus):
+        total, count = self._log_likelihood(corpus, n_streams=self._n_streams())
+        return total / count
+
+    # ------------------------------------------------------------ inference
+    def _log_likelihood(self, corpus, n_streams=None):
+        """Sum of log p(next token) over the corpus, and the number of tokens.
+
+        ``n_streams=None`` reads every document whole from the zero state
+        (the exact likelihood); otherwise the tokens are cut into that many
+        parallel streams, as in training (faster for one long document).
+        """
+        streams = _Streams(
+            corpus,
+            len(corpus) if n_streams is None else n_streams,
+            SCORE_CHUNK,
+            0,
+        )
+        if n_streams is None:  # one stream per document, each whole
+            docs = corpus.lengths >= 2
+            streams.segments = [
+                [(int(s), int(n - 1))]
+                for s, n in zip(corpus.starts[docs], corpus.lengths[docs], strict=True)
+            ]
+            streams.n_streams = len(streams.segments)
+        shape = (self._net.n_states, streams.n_streams, self.hidden_size)
+        h = np.zeros(shape, self._dtype)
+        c = np.zeros(shape, self._dtype) if self._net.cell.has_cell_state else None
+        total, count = 0.0, 0
+        for live, starts, lengths, resets in streams.batches():
+            h[:, live[resets]] = 0
+            if c is not None:
+                c[:, live[resets]] = 0
+            rows, packing = Sequences(corpus.codes, starts, lengths, "tokens").pack()
+            logits, h_n, c_n, _ = self._net.forward(
+                self._params,
+                corpus.codes[rows],
+                packing,
+                h[:, live],
+                None if c is None else c[:, live],
+            )
+            h[:, live] = h_n
+            if c is not None:
+                c[:, live] = c_n
+            logp = log_softmax(logits)
+            target = corpus.codes[rows + 1].astype(np.intp)
+            total += float(logp[np.arange(len(target)), target].sum(dtype=np.float64))
+            count += len(target)
+        return total, count
+
+    def _encode(self, X):
+        check_is_fitted(self)
+        docs, char_level = self._read(X, reset=False)
+        if char_level != self._char_level:
+            kind = "characters" if self._char_level else "tokens"
+            raise ValueError(f"This model was fitted on {kind}; got another kind.")
+        return encode_documents(docs, self.classes_, char_level, self.handle_unknown)
+
+    def _final(self, corpus):
+        """Logits of the next token after each context, and the final states.
+
+        An empty context (for instance every symbol unknown and ignored) has
+        no input to read: its next token follows ``token_prior_``, the token
+        frequencies of the training corpus, and its state is the zero state.
+
+        Returns
+        -------
+        logits : ndarray of shape (n_contexts, n_tokens)
+        h, c : ndarray of shape (n_states, n_contexts, hidden_size)
+            ``c`` is None unless LSTM.
+        """
+        B = len(corpus)
+        shape = (self._net.n_states, B, self.hidden_size)
+        h = np.zeros(shape, self._dtype)
+        c = np.zeros(shape, self._dtype) if self._net.cell.has_cell_state else None
+        with np.errstate(divide="ignore"):
+            log_prior = np.log(self.token_prior_).astype(self._dtype)
+        logits = np.tile(log_prior, (B, 1))
+        nonempty = np.flatnonzero(corpus.lengths > 0)
+        if len(nonempty):
+            seqs = Sequences(
+                corpus.codes,
+                corpus.starts[nonempty],
+                corpus.lengths[nonempty],
+                "tokens",
+            )
+            rows, packing = seqs.pack()
+            out, h_n, c_n, _ = self._net.forward(
+                self._params, corpus.codes[rows], packing
+            )
+            logits[nonempty] = packing.unsort(out[packing.last_rows()])
+            h[:, nonempty] = h_n
+            if c is not None:
+                c[:, nonempty] = c_n
+        return logits, h, c
+
+    def predict_log_proba(self, X):
+        """Log-probabilities of the next token after each context.
+
+        Parameters
+        ----------
+        X : str, list of str, 2-D array of tokens or list of token sequences
+            The contexts (a str is a single context).
+
+        Returns
+        -------
+        ndarray of shape (n_contexts, n_tokens)
+            Columns follow ``classes_``.
+        """
+        corpus = self._encode(X)
+        out = np.empty((len(corpus), len(self.classes_)), dtype=self._dtype)
+        order = Sequences(
+            corpus.codes, corpus.starts, corpus.lengths, "tokens"
+        ).canonical_order()
+        for start in range(0, len(corpus), PREDICT_CHUNK):
+            part = order[start : start + PREDICT_CHUNK]
+            sub = Corpus(corpus.codes, corpus.starts[part], corpus.lengths[part])
+            out[part] = log_softmax(self._final(sub)[0])
+        return out
+
+    def predict_proba(self, X):
+        """Probabilities of the next token after each context.
+
+        Parameters
+        ----------
+        X : contexts, as in :meth:`predict_log_proba`
+
+        Returns
+        -------
+        ndarray of shape (n_contexts, n_tokens)
+        """
+        return np.exp(self.predict_log_proba(X))
+
+    def predict(self, X):
+        """The most likely next token after each context.
+
+        Parameters
+        ----------
+        X : contexts, as in :meth:`predict_log_proba`
+
+        Returns
+        -------
+        ndarray of shape (n_contexts,)
+        """
+        codes = np.argmax(self.predict_log_proba(X), axis=1)
+        return self.classes_[codes]
+
+    def score(self, X, y=None):
+        """Mean log-likelihood per token of a corpus (higher is better).
+
+        Each document is read whole from the zero state; every token after
+        its first is scored given all the tokens before it.
+
+        Parameters
+        ----------
+        X : corpus, as in :meth:`fit`
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        float
+            In nats per token (its negative is the cross-entropy).
+        """
+        total, count = self._log_likelihood(self._encode(X))
+        if count == 0:
+            raise ValueError("X has no document of 2 or more tokens to score.")
+        return total / count
+
+    def perplexity(self, X):
+        """``exp(-score(X))``: the effective number of choices per token.
+
+        Parameters
+        ----------
+        X : corpus, as in :meth:`fit`
+
+        Returns
+        -------
+        float
+        """
+        return float(np.exp(-self.score(X)))
+
+    def generate(
+        self, seed, n=100, temperature=1.0, top_k=None, top_p=None, random_state=None
+    ):
+        """Continue ``seed`` with ``n`` new tokens.
+
+        The seed is read once; each new token costs one step of the network,
+        the state being carried. Several seeds (a list) generate together as
+        one batch.
+
+        Parameters
+        ----------
+        seed : str, sequence of tokens, or list of them
+        n : int, default=100
+            Number of new tokens.
+        temperature : float, default=1.0
+            0 is greedy (always the most likely token); higher is more varied.
+        top_k : int or None, default=None
+            Sample among the ``top_k`` most likely tokens only.
+        top_p : float in (0, 1] or None, default=None
+            Sample among the most likely tokens holding ``top_p`` of the
+            probability (nucleus sampling).
+        random_state : int, RandomState instance or None, default=None
+            Seeds the sampling (the estimator is not modified).
+
+        Returns
+        -------
+        str, ndarray or list
+            ``seed + generated`` (a str for a character model, an array of
+            tokens otherwise); a list of them for a list of seeds.
+        """
+        check_is_fitted(self)
+        if not isinstance(n, Integral) or n < 0:
+            raise ValueError(f"n must be a non-negative integer, got {n!r}.")
+        if not isinstance(temperature, Real) or not temperature >= 0:
+            raise ValueError(f"temperature must be >= 0, got {temperature!r}.")
+        if top_k is not None and (not isinstance(top_k, Integral) or top_k < 1):
+            raise ValueError(f"top_k must be a positive integer, got {top_k!r}.")
+        if top_p is not None and (not isinstance(top_p, Real) or not 0 < top_p <= 1):
+            raise ValueError(f"top_p must be in (0, 1], got {top_p!r}.")
+        single = (
+            isinstance(seed, str)
+            if self._char_level
+            else (len(seed) == 0 or np.ndim(seed[0]) == 0)
+        )
+        seeds = [seed] if single else list(seed)
+        corpus = self._encode(seeds if self._char_level else [list(s) for s in seeds])
+        rng = np.random.default_rng(
+            np.random.RandomState(random_state).randint(np.iinfo(np.int32).max)
+            if not isinstance(random_state, np.random.RandomState)
+            else random_state.randint(np.iinfo(np.int32).max)
+        )
+        logits, h, c = self._final(corpus)
+        B = len(seeds)
+        out = np.empty((B, n), dtype=np.intp)
+        packing = Packing(np.ones(B, dtype=np.intp))
+        for t in range(n):
+            tokens = sample_next(logits, rng, temperature, top_k, top_p)
+            out[:, t] = tokens
+            if t + 1 < n:
+                logits, h, c, _ = self._net.forward(self._params, tokens, packing, h, c)
+        results = []
+        for i in range(B):
+            codes = corpus.codes[
+                corpus.starts[i] : corpus.starts[i] + corpus.lengths[i]
+            ]
+            whole = np.concatenate([codes.astype(np.intp), out[i]])
+            results.append(decode(whole, self.classes_, self._char_level))
+        return results[0] if single else results
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.target_tags.required = False
+        return tags
