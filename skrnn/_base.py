@@ -334,10 +334,17 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             normalizer=normalizer,
             rng=rng if use_dropout else None,
         )
+        return self._regularize(loss, grads, normalizer), grads, len(idx)
+
+    def _regularize(self, loss, grads, normalizer):
+        """Add the L2 penalty, clip the gradient, refuse non-finite numbers.
+
+        Returns the penalised loss; ``grads`` is modified in place.
+        """
         loss += self._penalize(grads, normalizer)
         norm = clip_grad_norm([grads], self.clip_norm)
         check_finite_step(loss, norm, self.n_iter_)
-        return loss, grads, len(idx)
+        return loss
 
     def _penalize(self, grads, normalizer):
         """Add the L2 penalty (weights only, as MLP) to grads; return its value."""

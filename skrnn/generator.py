@@ -19,7 +19,6 @@ from ._tokens import (
     encode_documents,
     read_documents,
 )
-from ._training import check_finite_step
 from ._validation import Sequences
 
 __all__ = ["CharRNNGenerator"]
@@ -396,11 +395,7 @@ class CharRNNGenerator(BaseRNN):
         state["h"][:, live] = h_n
         if c_n is not None:
             state["c"][:, live] = c_n
-        loss += self._penalize(grads, float(len(y)))
-        from ._engine import clip_grad_norm
-
-        norm = clip_grad_norm([grads], self.clip_norm)
-        check_finite_step(loss, norm, self.n_iter_)
+        loss = self._regularize(loss, grads, float(len(y)))
         return loss, grads, len(y)
 
     def _validation_score(self, corpus):
