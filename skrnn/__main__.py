@@ -1,0 +1,8 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""``python -m skrnn``: see :mod:`skrnn._cli`."""
+
+import sys
+
+from ._cli import main
+
+sys.exit(main())
