@@ -1,0 +1,604 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""RNNSequenceTagger: a label for every step of a sequence (many-to-many)."""
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+)
+
+from ._base import BaseRNN, _Data
+from ._engine.losses import log_softmax
+from ._param_validation import StrOptions, _fit_context
+from ._validation import check_n_sequences, check_sequences, check_X_forms
+from .classifier import check_y_present
+
+__all__ = ["RNNSequenceTagger"]
+
+
+def _step_rows(seqs):
+    """Row of ``seqs.data`` of every step, sequence after sequence.
+
+    Returns
+    -------
+    ndarray of int, shape (n_steps_total,)
+        The rows of sequence 0 in time order, then those of sequence 1, ...
+    """
+    lengths = seqs.lengths
+    first = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return np.repeat(seqs.starts, lengths) + (np.arange(lengths.sum()) - first)
+
+
+def _is_nested(y):
+    """True when ``y`` holds one array per sequence (a per-step layout)."""
+    if isinstance(y, np.ndarray):
+        if y.ndim >= 2:
+            return True
+        return y.dtype == object and y.size > 0 and np.ndim(y[0]) > 0
+    if isinstance(y, (list, tuple)):
+        return len(y) > 0 and np.ndim(y[0]) > 0
+    return getattr(y, "ndim", 1) >= 2  # e.g. a DataFrame
+
+
+def _is_column(y):
+    """True for a y of shape (n, 1)."""
+    try:
+        shape = np.shape(y)
+    except ValueError:  # ragged
+        return False
+    return len(shape) == 2 and shape[1] == 1
+
+
+def _per_step_values(seqs, values, what):
+    """Flatten per-step ``values`` (labels or weights) to one entry per step.
+
+    Parameters
+    ----------
+    seqs : Sequences
+    values : list of array-like of shape (n_steps_i,), or array-like of shape
+        (n_sequences, n_steps) (a masked array's mask is ignored), or of shape
+        (n_sequences, n_steps, 1)
+    what : str
+        'y' or 'sample_weight', for the error messages.
+
+    Returns
+    -------
+    ndarray of shape (n_steps_total,)
+        In the order of :func:`_step_rows`.
+    """
+    if isinstance(values, np.ma.MaskedArray):
+        values = np.ma.getdata(values)
+    if not isinstance(values, (list, tuple)) and not (
+        isinstance(values, np.ndarray) and values.dtype == object and values.ndim == 1
+    ):
+        arr = np.asarray(values)
+        if arr.ndim == 3 and arr.shape[2] == 1:
+            arr = arr[:, :, 0]
+        if arr.ndim != 2:
+            raise ValueError(
+                f"{what} must hold one value per step: a list of 1-D arrays "
+                f"(one per sequence) or an array of shape (n_sequences, "
+                f"n_steps); got an array of shape {arr.shape}. For one label "
+                "per sequence, use RNNClassifier."
+            )
+        check_n_sequences(seqs, arr.shape[0], what)
+        if seqs.form == "list":
+            values = list(arr)
+        else:
+            n_steps = seqs.data.shape[0] // len(seqs)
+            if arr.shape[1] != n_steps:
+                raise ValueError(
+                    f"{what} has {arr.shape[1]} values per sequence but X has "
+                    f"{n_steps} steps per sequence; they must match."
+                )
+            return arr.reshape(-1)[_step_rows(seqs)]
+    check_n_sequences(seqs, len(values), what)
+    out = []
+    for i, (v, length) in enumerate(zip(values, seqs.lengths, strict=True)):
+        v = np.asarray(v)
+        if v.ndim != 1 or v.shape[0] != length:
+            raise ValueError(
+                f"Sequence {i} of X has {length} steps but {what}[{i}] has "
+                f"shape {v.shape}; {what} needs one value per step "
+                f"(shape ({length},))."
+            )
+        out.append(v)
+    return np.concatenate(out)
+
+
+class RNNSequenceTagger(ClassifierMixin, BaseRNN):
+    """Recurrent neural network sequence tagger: a label for every step.
+
+    A recurrent network (vanilla RNN, LSTM or GRU; stacked, bidirectional by
+    default) reads each sequence; a dense softmax layer on the hidden state
+    of every step gives the class probabilities of that step. This is the
+    aligned many-to-many topology: part-of-speech tagging, named entities,
+    the regime of a signal at every instant.
+
+    Parameters
+    ----------
+    cell : {'lstm', 'gru', 'rnn'}, default='lstm'
+        The recurrent cell. 'rnn' is the vanilla (Elman) cell
+        ``h_t = act(x_t @ W_xh + h_{t-1} @ W_hh + b_h)``.
+    hidden_size : int, default=64
+        Width of the hidden state ``h_t`` (of each direction).
+    num_layers : int, default=1
+        Number of stacked recurrent layers.
+    bidirectional : bool, default=True
+        Also read each sequence backwards, so that the tag of step ``t`` sees
+        the whole sequence, past and future: the output layer gets the states
+        of both directions at step ``t`` side by side.
+    activation : {'tanh', 'relu'}, default='tanh'
+        Activation of the vanilla cell (``cell='rnn'`` only).
+    dropout : float, default=0.0
+        Dropout rate on the inputs of every layer above the first.
+    solver : {'adam', 'sgd'}, default='adam'
+    learning_rate_init : float, default=0.001
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        Adam's parameters.
+    momentum : float, default=0.9
+        SGD momentum.
+    nesterovs_momentum : bool, default=True
+        Nesterov momentum for SGD.
+    alpha : float, default=0.0001
+        L2 penalty on the weights (not the biases), scaled as in
+        :class:`~sklearn.neural_network.MLPClassifier`.
+    clip_norm : float or None, default=5.0
+        Clip the gradient to this global norm; None disables clipping.
+    batch_size : int or 'auto', default='auto'
+        Sequences per minibatch; 'auto' is ``min(200, n_sequences)``.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    tol : float, default=1e-4
+    n_iter_no_change : int, default=10
+        Stop when the loss (or validation score) has not improved by ``tol``
+        for this many epochs.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the sequences and stop when their
+        per-step accuracy stops improving; the best weights are kept.
+    validation_fraction : float, default=0.1
+    shuffle : bool, default=True
+        Shuffle the sequences every epoch.
+    random_state : int, RandomState instance or None, default=None
+        Initial weights, shuffling, dropout and the validation split.
+    warm_start : bool, default=False
+        Continue from the previous fit's weights.
+    verbose : bool or int, default=False
+        Print one line per epoch: loss, validation score, time, time left.
+    dtype : {np.float32, np.float64}, default=np.float32
+        Precision of the weights and of every computation.
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into the weight of every step
+        ('balanced' counts the labels of all steps).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The labels seen in fit, over all steps of all sequences.
+    n_features_in_ : int
+        Width of ``X`` when fitted on a 2-D array; otherwise the number of
+        features per step.
+    n_features_per_step_ : int
+    params_ : dict of str to ndarray
+        The learned weights, in the tutorial's notation (see
+        :attr:`BaseRNN.params_`); ``W_hy`` has shape
+        ``(n_directions * hidden_size, n_classes)``.
+    loss_ : float
+        Mean cross-entropy per step (weighted), plus the L2 penalty.
+    loss_curve_ : list of float
+        Mean training loss of each epoch.
+    best_loss_ : float or None
+    validation_scores_ : list of float or None
+        Per-step validation accuracy of each epoch (early stopping only).
+    best_validation_score_ : float or None
+    n_iter_ : int
+        Epochs run by the last call to ``fit`` or ``partial_fit``, as in
+        :class:`~sklearn.neural_network.MLPClassifier` (``loss_curve_``,
+        ``validation_scores_`` and ``t_`` accumulate over warm starts).
+    t_ : int
+        Training sequences seen.
+
+    See Also
+    --------
+    RNNClassifier : One label per sequence (many-to-one).
+    RNNRegressor : One value per sequence.
+
+    Notes
+    -----
+    **Input and target layouts.** ``X`` takes every form of the user guide;
+    ``y`` (and a per-step ``sample_weight``) follows it:
+
+    * 3-D ``X`` ``(n_sequences, n_steps, n_features)`` with ``y`` of shape
+      ``(n_sequences, n_steps)``;
+    * 2-D ``X`` ``(n_sequences, n_steps)`` (univariate steps) with ``y`` of
+      shape ``(n_sequences, n_steps)``: the widths must match;
+    * a list of arrays ``(n_steps_i, n_features)`` or ``(n_steps_i,)`` with a
+      list of 1-D label arrays of the same lengths (a ValueError names the
+      first sequence whose length differs);
+    * a masked ``X`` (each row is its unmasked, contiguous steps, as
+      :class:`~skrnn.SlidingWindowTransformer` makes) with ``y`` of shape
+      ``(n_sequences, n_steps)`` (or ``(n_sequences, n_steps, 1)``, or a
+      list of the unmasked steps' labels): labels under masked steps are
+      ignored and may be anything.
+
+    **One-to-one.** A plain 2-D ``X`` ``(n_samples, n_features)`` with a 1-D
+    ``y`` ``(n_samples,)`` is read as ``n_samples`` sequences of ONE step with
+    ``n_features`` features, ``y[i]`` the tag of that step: the seed
+    tutorial's one-to-one topology, and the reading under which
+    scikit-learn's common checks hold (predictions on single rows, on
+    permuted rows). The model remembers it: on a 2-D ``X``, ``predict``
+    then returns ``(n_samples,)`` labels and ``predict_proba`` an array
+    ``(n_samples, n_classes)``. A ``y`` of shape ``(n_samples, 1)`` with a
+    2-D ``X`` wider than one column is read as a 1-D ``y``, with a
+    ``DataConversionWarning``.
+
+    **Outputs.** ``predict`` returns labels in the layout of ``X``: an array
+    ``(n_sequences, n_steps)`` for a 3-D or (per-step) 2-D ``X``, a
+    :class:`numpy.ma.MaskedArray` ``(n_sequences, n_steps)`` with the masked
+    steps masked for a masked ``X``, a list of 1-D arrays for a list.
+    ``predict_proba`` and ``predict_log_proba`` return a list with one
+    ``(n_steps_i, n_classes)`` array per sequence (``n_steps_i`` counting
+    only unmasked steps), except in the one-to-one reading.
+    ``score`` is the per-step accuracy over all steps of all sequences.
+
+    **Weights.** ``sample_weight`` is per sequence, ``(n_sequences,)``,
+    repeated on each of its steps, or per step, in the layout of ``y``; a
+    step of weight 0 does not count. The loss is the weighted mean over
+    steps of the cross-entropy, so a sequence weighs as much as its number
+    of steps.
+
+    The cells, the initialisation and the notation are those of
+    :class:`~skrnn.RNNClassifier`.
+
+    References
+    ----------
+    Hochreiter, S. and Schmidhuber, J. (1997). Long short-term memory.
+    Schuster, M. and Paliwal, K. K. (1997). Bidirectional recurrent neural
+    networks.
+    Kingma, D. P. and Ba, J. (2014). Adam: a method for stochastic
+    optimization.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrnn import RNNSequenceTagger
+    >>> rng = np.random.default_rng(0)
+    >>> X = [rng.standard_normal(n) for n in rng.integers(4, 9, size=60)]
+    >>> y = [(x > 0).astype(int) for x in X]  # the sign of every step
+    >>> tagger = RNNSequenceTagger(hidden_size=8, learning_rate_init=0.03,
+    ...                            max_iter=300, random_state=0).fit(X, y)
+    >>> [tags.shape == x.shape for tags, x in zip(tagger.predict(X[:2]), X)]
+    [True, True]
+    >>> tagger.score(X, y) > 0.9
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseRNN._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    _head = "all"
+    _loss = "cross_entropy"
+
+    def __init__(
+        self,
+        *,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=True,
+        activation="tanh",
+        dropout=0.0,
+        solver="adam",
+        learning_rate_init=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        alpha=0.0001,
+        clip_norm=5.0,
+        batch_size="auto",
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        shuffle=True,
+        random_state=None,
+        warm_start=False,
+        verbose=False,
+        dtype=np.float32,
+        class_weight=None,
+    ):
+        super().__init__(
+            cell=cell,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            activation=activation,
+            dropout=dropout,
+            solver=solver,
+            learning_rate_init=learning_rate_init,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            alpha=alpha,
+            clip_norm=clip_norm,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            shuffle=shuffle,
+            random_state=random_state,
+            warm_start=warm_start,
+            verbose=verbose,
+            dtype=dtype,
+        )
+        self.class_weight = class_weight
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to sequences ``X`` and per-step labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_steps, n_features) or \
+                (n_sequences, n_steps), masked array, or list of array-like
+            The sequences (see Notes for every accepted form).
+        y : array-like of shape (n_sequences, n_steps), or list of array-like \
+                of shape (n_steps_i,)
+            One label per step, in the layout of ``X``; a 1-D
+            ``(n_samples,)`` with a 2-D ``X`` is the one-to-one reading.
+        sample_weight : array-like of shape (n_sequences,), or per step in \
+                the layout of ``y``, default=None
+
+        Returns
+        -------
+        self : RNNSequenceTagger
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One epoch over ``X`` (a single pass; MLP's partial_fit rules).
+
+        Parameters
+        ----------
+        X : sequences, as in :meth:`fit`
+        y : per-step labels, as in :meth:`fit`
+        classes : array-like of shape (n_classes,), default=None
+            Every class; required on the first call.
+        sample_weight : as in :meth:`fit`, default=None
+
+        Returns
+        -------
+        self : RNNSequenceTagger
+        """
+        if not hasattr(self, "classes_"):
+            if classes is None:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit."
+                )
+            classes = unique_labels(classes)
+        elif classes is not None and not np.array_equal(
+            self.classes_, unique_labels(classes)
+        ):
+            raise ValueError(
+                f"`classes={unique_labels(classes)!r}` is not the same as on the "
+                f"last call to partial_fit, was: {self.classes_!r}"
+            )
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    # ------------------------------------------------------------ validation
+    def _check_X(self, X, *, reset, one_to_one=None):
+        """Sequences of ``X``, and whether it is read one-to-one."""
+        if one_to_one is None:
+            one_to_one = getattr(self, "_one_to_one", False)
+        one_to_one = one_to_one and check_X_forms(X) == "2d"
+        two_d = "features" if one_to_one else "steps"
+        seqs = check_sequences(self, X, reset=reset, dtype=self._dtype, two_d=two_d)
+        return seqs, one_to_one
+
+    def _steps(self, X, y, sample_weight, *, reset):
+        """Validate ``X``, ``y`` and ``sample_weight`` together.
+
+        Returns
+        -------
+        seqs : Sequences
+        rows : ndarray of int, shape (n_steps_total,)
+            Row of ``seqs.data`` of every step.
+        labels : ndarray of shape (n_steps_total,)
+        weights : ndarray of shape (n_steps_total,) or None
+        """
+        check_y_present(self, y)
+        if reset:
+            # A flat y with a 2-D X (or a column y, resolved below) is the
+            # one-to-one reading; anything nested is per step.
+            nested = _is_nested(y)
+            column = nested and _is_column(y)
+            seqs, one_to_one = self._check_X(
+                X, reset=True, one_to_one=not nested or column
+            )
+            if column and one_to_one:
+                # y (n, 1): the steps of a width-1 X, else a column vector
+                one_to_one = seqs.data.shape[1] != 1
+            self._one_to_one = one_to_one
+        else:
+            seqs, one_to_one = self._check_X(X, reset=False)
+        if one_to_one:
+            labels = column_or_1d(y, warn=True)
+            check_n_sequences(seqs, len(labels))
+        else:
+            labels = _per_step_values(seqs, y, "y")
+        rows = _step_rows(seqs)
+        weights = None
+        if sample_weight is not None:
+            if not one_to_one and _is_nested(sample_weight):
+                weights = _per_step_values(seqs, sample_weight, "sample_weight")
+                weights = _check_sample_weight(weights, labels, dtype=np.float64)
+            else:
+                weights = _check_sample_weight(
+                    sample_weight, np.empty((len(seqs), 0)), dtype=np.float64
+                )
+                weights = np.repeat(weights, seqs.lengths)
+        return seqs, rows, labels, weights
+
+    def _prepare_fit(self, X, y, sample_weight, *, first_pass, classes=None):
+        seqs, rows, labels, weights = self._steps(X, y, sample_weight, reset=first_pass)
+        check_classification_targets(labels)
+        if first_pass and classes is None:
+            self._label_encoder = LabelEncoder().fit(labels)
+        elif first_pass or not hasattr(self, "_label_encoder"):
+            self._label_encoder = LabelEncoder().fit(classes)
+        else:
+            unseen = np.setdiff1d(unique_labels(labels), self.classes_)
+            if len(unseen):
+                raise ValueError(
+                    f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                    f"{self.classes_}. 'y' has {unique_labels(labels)}."
+                )
+        if classes is not None and first_pass:
+            unseen = np.setdiff1d(unique_labels(labels), self._label_encoder.classes_)
+            if len(unseen):
+                raise ValueError(f"`y` has classes {unseen} not in `classes`.")
+        self.classes_ = self._label_encoder.classes_
+        if self.class_weight is not None:
+            cw = compute_sample_weight(self.class_weight, labels)
+            weights = cw if weights is None else weights * cw
+        # Targets and weights per row of seqs.data (what the training loop
+        # gathers); rows outside every sequence (masked steps) are never
+        # gathered: code 0, weight 0.
+        n_rows = seqs.data.shape[0]
+        codes = np.zeros(n_rows, dtype=np.intp)
+        codes[rows] = self._label_encoder.transform(labels)
+        if weights is not None:
+            w = np.zeros(n_rows, dtype=self._dtype)
+            w[rows] = weights
+            weights = w
+        # Sequences of one step can be split stratified, like samples.
+        stratify = codes if self._one_to_one else None
+        data = _Data(seqs, codes, weights)
+        return data, seqs.n_features, len(self.classes_), False, stratify
+
+    def _validation_score(self, val):
+        rows = _step_rows(val.seqs)
+        pred = self._forward(val.seqs)[rows].argmax(axis=1)
+        w = None if val.weights is None else val.weights[rows]
+        if w is not None and not w.sum() > 0:
+            w = None
+        return float(np.average(pred == val.y[rows], weights=w))
+
+    # ------------------------------------------------------------- inference
+    def _step_log_proba(self, X):
+        """Sequences of X, one-to-one flag, rows and log-probabilities per step."""
+        check_is_fitted(self)
+        seqs, one_to_one = self._check_X(X, reset=False)
+        rows = _step_rows(seqs)
+        return seqs, one_to_one, rows, self._log_proba(seqs, rows)
+
+    def _log_proba(self, seqs, rows):
+        """Log-probabilities ``(len(rows), n_classes)`` of the steps ``rows``."""
+        return log_softmax(self._forward(seqs)[rows])
+
+    @staticmethod
+    def _per_sequence(seqs, values):
+        return np.split(values, np.cumsum(seqs.lengths)[:-1])
+
+    def predict_log_proba(self, X):
+        """Log of the class probabilities of every step.
+
+        Parameters
+        ----------
+        X : sequences, as in :meth:`fit`
+
+        Returns
+        -------
+        list of ndarray of shape (n_steps_i, n_classes)
+            One array per sequence (its unmasked steps); in the one-to-one
+            reading, an ndarray of shape (n_samples, n_classes).
+        """
+        seqs, one_to_one, _, logp = self._step_log_proba(X)
+        return logp if one_to_one else self._per_sequence(seqs, logp)
+
+    def predict_proba(self, X):
+        """Class probabilities of every step.
+
+        Parameters
+        ----------
+        X : sequences, as in :meth:`fit`
+
+        Returns
+        -------
+        list of ndarray of shape (n_steps_i, n_classes)
+            One array per sequence (its unmasked steps); in the one-to-one
+            reading, an ndarray of shape (n_samples, n_classes).
+        """
+        seqs, one_to_one, _, logp = self._step_log_proba(X)
+        proba = np.exp(logp)
+        return proba if one_to_one else self._per_sequence(seqs, proba)
+
+    def predict(self, X):
+        """The most likely class of every step, in the layout of ``X``.
+
+        Parameters
+        ----------
+        X : sequences, as in :meth:`fit`
+
+        Returns
+        -------
+        ndarray of shape (n_sequences, n_steps), masked array of that shape, \
+                list of ndarray of shape (n_steps_i,), or ndarray of shape \
+                (n_samples,)
+            For a 3-D or 2-D ``X``, a masked ``X``, a list, and the
+            one-to-one reading (see Notes of the class).
+        """
+        seqs, one_to_one, rows, logp = self._step_log_proba(X)
+        labels = self.classes_[logp.argmax(axis=1)]
+        if one_to_one:
+            return labels
+        if seqs.form == "list":
+            return self._per_sequence(seqs, labels)
+        n = len(seqs)
+        out = np.full(seqs.data.shape[0], self.classes_[0], dtype=self.classes_.dtype)
+        out[rows] = labels
+        out = out.reshape(n, -1)
+        if seqs.form == "masked":
+            mask = np.ones(seqs.data.shape[0], dtype=bool)
+            mask[rows] = False
+            out = np.ma.MaskedArray(out, mask=mask.reshape(n, -1))
+        return out
+
+    def score(self, X, y, sample_weight=None):
+        """Per-step accuracy: the (weighted) fraction of steps tagged right.
+
+        Parameters
+        ----------
+        X : sequences, as in :meth:`fit`
+        y : per-step labels, as in :meth:`fit`
+        sample_weight : per sequence or per step, as in :meth:`fit`, \
+                default=None
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self)
+        seqs, rows, labels, weights = self._steps(X, y, sample_weight, reset=False)
+        pred = self.classes_[self._log_proba(seqs, rows).argmax(axis=1)]
+        return float(np.average(pred == labels, weights=weights))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = False
+        return tags
