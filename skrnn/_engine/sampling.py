@@ -55,5 +55,9 @@ def sample_next(logits, rng, temperature=1.0, top_k=None, top_p=None):
         p /= p.sum(axis=1, keepdims=True)
     cdf = np.cumsum(p, axis=1)
     u = rng.random(n_rows) * cdf[:, -1]
-    choice = (cdf < u[:, None]).sum(axis=1)
-    return np.minimum(choice, n_tokens - 1)
+    # The first token whose cdf exceeds u: a token of probability 0 is never
+    # drawn, not even for u == 0 (``cdf < u`` then chose token 0) or for a u
+    # that rounds up to the total (clamped to the last possible token).
+    choice = (cdf <= u[:, None]).sum(axis=1)
+    last = n_tokens - 1 - np.argmax(p[:, ::-1] > 0, axis=1)
+    return np.minimum(choice, last)
