@@ -81,7 +81,7 @@ class _Streams:
                     offset += step
                     first = False
             plans.append(windows)
-        n_steps = max(len(w) for w in plans)
+        n_steps = max((len(w) for w in plans), default=0)  # no stream: no step
         for j in range(n_steps):
             live = [s for s in range(self.n_streams) if j < len(plans[s])]
             windows = [plans[s][j] for s in live]
