@@ -311,32 +311,36 @@ class CharRNNGenerator(BaseRNN):
     def _prepare_fit(self, X, y, sample_weight, *, first_pass):
         docs, char_level = self._read(X, reset=first_pass)
         if first_pass:
-            self.classes_ = build_vocabulary(docs, char_level)
-            self._char_level = char_level
+            classes = build_vocabulary(docs, char_level)
         elif char_level != self._char_level:
             raise ValueError(
                 "This model was fitted on "
                 + ("characters" if self._char_level else "tokens")
                 + "; X must be the same kind of corpus."
             )
+        else:
+            classes = self.classes_
         corpus = encode_documents(
             docs,
-            self.classes_,
+            classes,
             char_level,
             "error" if first_pass else self.handle_unknown,
         )
-        counts = np.bincount(corpus.codes, minlength=len(self.classes_))
-        if first_pass:
-            self._token_counts = counts
-        else:
-            self._token_counts = self._token_counts + counts
-        self.token_prior_ = self._token_counts / self._token_counts.sum()
         if not np.any(corpus.lengths >= 2):
             raise ValueError(
                 "Every document has fewer than 2 tokens (X has 1 feature(s) per "
                 "row): there is no next token to learn from."
             )
-        n = len(self.classes_)
+        # Only now, the data being valid, does the model change.
+        counts = np.bincount(corpus.codes, minlength=len(classes))
+        if first_pass:
+            self.classes_ = classes
+            self._char_level = char_level
+            self._token_counts = counts
+        else:
+            self._token_counts = self._token_counts + counts
+        self.token_prior_ = self._token_counts / self._token_counts.sum()
+        n = len(classes)
         return corpus, n, n, True, None
 
     def _split(self, corpus, rng, stratify):
