@@ -126,8 +126,11 @@ def encode_documents(documents, vocabulary, char_level, handle_unknown):
         if char_level:
             parts = []
             for start in range(0, len(d), _CHUNK):
+                # surrogatepass: a lone surrogate (text decoded with
+                # errors='surrogateescape') is a code point like any other.
                 cp = np.frombuffer(
-                    d[start : start + _CHUNK].encode("utf-32-le"), dtype=np.uint32
+                    d[start : start + _CHUNK].encode("utf-32-le", "surrogatepass"),
+                    dtype=np.uint32,
                 )
                 inside = cp < size
                 codes = np.full(cp.shape, -1, dtype=np.int64)
