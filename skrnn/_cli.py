@@ -31,15 +31,16 @@ def _demo(args):
         flush=True,
     )
     budget = 60.0 * args.minutes
-    start, longest = time.perf_counter(), 0.0
+    start, longest, epoch = time.perf_counter(), 0.0, 0
     while True:
         t0 = time.perf_counter()
         gen.partial_fit(train)
+        epoch += 1
         longest = max(longest, time.perf_counter() - t0)
         elapsed = time.perf_counter() - start
-        sample = gen.generate("\n", 60, temperature=0.7, random_state=gen.n_iter_)
+        sample = gen.generate("\n", 60, temperature=0.7, random_state=epoch)
         print(
-            f"epoch {gen.n_iter_}: loss {gen.loss_:.3f} nats/char, "
+            f"epoch {epoch}: loss {gen.loss_:.3f} nats/char, "
             f"{elapsed:.0f}s elapsed | {sample.strip()!r}",
             flush=True,
         )
