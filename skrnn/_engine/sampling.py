@@ -36,7 +36,8 @@ def sample_next(logits, rng, temperature=1.0, top_k=None, top_p=None):
     # cannot overflow to inf - inf = NaN; it tends to the greedy choice.
     z = logits.astype(np.float64)
     z -= z.max(axis=1, keepdims=True)
-    z /= temperature
+    with np.errstate(over="ignore"):  # -large / tiny T is -inf: probability 0
+        z /= temperature
     n_rows, n_tokens = z.shape
     if top_k is not None and top_k < n_tokens:
         kth = np.partition(z, n_tokens - top_k, axis=1)[:, n_tokens - top_k]
