@@ -31,11 +31,19 @@ class _Streams:
     """One epoch of training windows: ``n_streams`` parallel readers.
 
     The token positions of the corpus (every position that has a next token
-    in its document) are cut into ``n_streams`` contiguous parts; each part
-    is read window by window, ``seq_length`` positions at a time, and the
-    hidden state is carried from one window to the next of the same stream
-    (truncated backpropagation through time). A stream restarts from the
-    zero state where a document starts.
+    in its document) are cut into at most ``n_streams`` contiguous parts;
+    each part is read window by window, ``seq_length`` positions at a time,
+    and the hidden state is carried from one window to the next of the same
+    stream (truncated backpropagation through time). A stream restarts from
+    the zero state where a document starts.
+
+    A stream that starts inside a document reads it without the context
+    before the cut. So a stream holds at least ``seq_length`` positions
+    (on a small corpus, more streams would only add cuts, not rows to a
+    window), and a cut moves to the nearest document boundary when one is
+    less than half a stream's share away: a corpus of short documents is
+    read in whole documents, the state carried through each, while a long
+    document is still cut, at ``n_streams - 1`` points at most.
     """
 
     def __init__(self, corpus, n_streams, seq_length, phase):
@@ -44,9 +52,16 @@ class _Streams:
         keep = usable > 0
         doc_start, doc_len = corpus.starts[keep], usable[keep]
         total = int(doc_len.sum())
-        n_streams = max(1, min(n_streams, total))
-        bounds = np.linspace(0, total, n_streams + 1).round().astype(np.intp)
+        n_streams = max(1, min(n_streams, total // seq_length))
         cum = np.concatenate([[0], np.cumsum(doc_len)])
+        cuts = np.linspace(0, total, n_streams + 1)
+        if len(cum) > 2:  # several documents: cut at their boundaries if near
+            j = np.clip(np.searchsorted(cum, cuts), 1, len(cum) - 1)
+            below, above = cum[j - 1], cum[j]
+            nearest = np.where(cuts - below <= above - cuts, below, above)
+            near = np.abs(nearest - cuts) < total / n_streams / 2
+            cuts = np.where(near, nearest, cuts)
+        bounds = np.unique(cuts.round().astype(np.intp))  # drops empty streams
         self.segments = []  # per stream: list of (first row, length)
         for a, b in zip(bounds[:-1], bounds[1:], strict=True):
             segs = []
@@ -57,7 +72,7 @@ class _Streams:
                 segs.append((int(doc_start[k] + p - cum[k]), int(end - p)))
                 p = end
             self.segments.append(segs)
-        self.n_streams = n_streams
+        self.n_streams = len(self.segments)
         self.seq_length = seq_length
         self.phase = phase
         self.n_targets = total
