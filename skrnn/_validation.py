@@ -20,6 +20,7 @@ stored as its reshape (no copy when the dtype already matches); a list is
 concatenated once. A minibatch is then packed with a single gather.
 """
 
+import zlib
 from numbers import Integral
 
 import numpy as np
@@ -94,7 +95,7 @@ class Sequences:
         row differently depending on its position in the batch.
         """
         keys = [
-            hash(self.data[s : s + n].tobytes())
+            zlib.crc32(self.data[s : s + n].tobytes())
             for s, n in zip(self.starts.tolist(), self.lengths.tolist(), strict=True)
         ]
         return np.lexsort((np.array(keys, dtype=np.int64), self.lengths))
@@ -152,6 +153,11 @@ def _from_list(X, dtype):
         a = np.asarray(s)
         if a.dtype.kind == "c":
             raise TypeError(f"Sequence {i} is complex; complex data is not supported.")
+        if a.dtype.kind in "USV":
+            raise TypeError(
+                f"Sequence {i} is not numeric: it holds strings (dtype {a.dtype}). "
+                "Encode symbols first, e.g. with OneHotCharEncoder."
+            )
         if a.dtype.kind not in "biuf":
             try:
                 a = a.astype(np.float64)
@@ -225,6 +231,8 @@ def check_X_forms(X):
     """Return the name of the input form of ``X`` (see the module docstring)."""
     if isinstance(X, np.ma.MaskedArray):
         return "masked"
+    if isinstance(X, (list, tuple)) and len(X) == 0:
+        return "list"
     if _is_sequence_list(X):
         return "list"
     shape = getattr(X, "shape", None)
