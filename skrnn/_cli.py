@@ -21,7 +21,9 @@ def _demo(args):
     cut = int(len(text) * 0.95)
     train, held_out = text[:cut], text[cut:]
     gen = CharRNNGenerator(
-        hidden_size=args.hidden_size, seq_length=64, batch_size=64,
+        hidden_size=args.hidden_size,
+        seq_length=64,
+        batch_size=64,
         random_state=args.random_state,
     )
     print(
@@ -47,8 +49,14 @@ def _demo(args):
         if elapsed + longest > budget:
             break
     print(f"\nHeld-out loss: {-gen.score(held_out[:20000]):.3f} nats/char\n")
-    print(gen.generate(args.seed, args.n, temperature=args.temperature,
-                       random_state=args.random_state))
+    print(
+        gen.generate(
+            args.seed,
+            args.n,
+            temperature=args.temperature,
+            random_state=args.random_state,
+        )
+    )
     return 0
 
 
@@ -60,8 +68,9 @@ def _parser():
     demo = sub.add_parser(
         "demo", help="train on the bundled Shakespeare and print generated text"
     )
-    demo.add_argument("--minutes", type=float, default=2.0,
-                      help="training time budget (default: 2)")
+    demo.add_argument(
+        "--minutes", type=float, default=2.0, help="training time budget (default: 2)"
+    )
     demo.add_argument("--hidden-size", type=int, default=256)
     demo.add_argument("--seed", default="ROMEO:\n", help="text to continue")
     demo.add_argument("-n", type=int, default=400, help="characters to generate")
