@@ -4,11 +4,9 @@ import pytest
 from numpy.testing import assert_array_equal
 from sklearn import config_context
 from sklearn.pipeline import make_pipeline
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skrnn.datasets import load_seed_text
 from skrnn.preprocessing import (
-    SLIDING_WINDOW_EXPECTED_FAILURES,
     OneHotCharEncoder,
     SlidingWindowTransformer,
     sliding_windows,
@@ -304,18 +302,4 @@ def test_no_set_output_for_3d_output():
     assert isinstance(Xt, np.ma.MaskedArray) and Xt.shape == (3, 2, 2)
 
 
-# scikit-learn common checks ---------------------------------------------------
-
-
-def _expected_failed_checks(estimator):
-    if isinstance(estimator, SlidingWindowTransformer):
-        return SLIDING_WINDOW_EXPECTED_FAILURES
-    return {}
-
-
-@parametrize_with_checks(
-    [SlidingWindowTransformer(), OneHotCharEncoder()],
-    expected_failed_checks=_expected_failed_checks,
-)
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
+# The scikit-learn common checks of both transformers run in tests/test_common.py.

@@ -8,7 +8,6 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.metrics import accuracy_score
 from sklearn.utils.estimator_checks import (
-    check_estimator,
     check_sample_weight_equivalence_on_dense_data,
 )
 
@@ -333,12 +332,6 @@ def test_same_random_state_same_model():
 
 # scikit-learn's common checks --------------------------------------------------
 
-FLOAT32_ROUNDING = (
-    "float32 rounding: fitting with integer weights and fitting on repeated "
-    "rows differ by about 1e-7, the check's tolerance; the check passes in "
-    "float64 (test_sample_weight_equivalence_in_float64)."
-)
-
 
 def _common_instance(**kwargs):
     return RNNSequenceTagger(
@@ -346,15 +339,7 @@ def _common_instance(**kwargs):
     )
 
 
-def test_check_estimator():
-    check_estimator(
-        _common_instance(),
-        expected_failed_checks={
-            "check_sample_weight_equivalence_on_dense_data": FLOAT32_ROUNDING
-        },
-    )
-
-
+# The full scikit-learn check suite runs in tests/test_common.py.
 def test_sample_weight_equivalence_in_float64():
     est = _common_instance(dtype=np.float64)
     check_sample_weight_equivalence_on_dense_data(type(est).__name__, est)
