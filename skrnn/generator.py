@@ -627,7 +627,17 @@ class CharRNNGenerator(BaseRNN):
         -------
         str, ndarray or list
             ``seed + generated`` (a str for a character model, an array of
-            tokens otherwise); a list of them for a list of seeds.
+            tokens otherwise); a list of them for a list of seeds. With
+            ``handle_unknown='ignore'`` the seed is returned as read, without
+            its unknown symbols.
+
+        Notes
+        -----
+        Greedy generation (``temperature=0``) gives each seed of a list
+        exactly the text it gets alone. Sampling with a fixed
+        ``random_state`` is reproducible for the same list of seeds, but a
+        seed's sample within a batch is not its sample alone: the rows of
+        the batch draw in turn from one random stream.
         """
         check_is_fitted(self)
         if not isinstance(n, Integral) or n < 0:
