@@ -627,9 +627,10 @@ class CharRNNGenerator(BaseRNN):
         -------
         str, ndarray or list
             ``seed + generated`` (a str for a character model, an array of
-            tokens otherwise); a list of them for a list of seeds. With
-            ``handle_unknown='ignore'`` the seed is returned as read, without
-            its unknown symbols.
+            tokens otherwise); a list of them for a list of seeds. The seed is
+            returned verbatim (with ``handle_unknown='ignore'``, its unknown
+            symbols are skipped when it is read, not removed from the
+            result), so ``result[len(seed):]`` is always the new text.
 
         Notes
         -----
@@ -671,11 +672,13 @@ class CharRNNGenerator(BaseRNN):
                 logits, h, c, _ = self._net.forward(self._params, tokens, packing, h, c)
         results = []
         for i in range(B):
-            codes = corpus.codes[
-                corpus.starts[i] : corpus.starts[i] + corpus.lengths[i]
-            ]
-            whole = np.concatenate([codes.astype(np.intp), out[i]])
-            results.append(decode(whole, self.classes_, self._char_level))
+            new = decode(out[i], self.classes_, self._char_level)
+            if self._char_level:
+                results.append(seeds[i] + new)
+            else:
+                results.append(
+                    np.concatenate([np.asarray(seeds[i], dtype=new.dtype), new])
+                )
         return results[0] if single else results
 
     def __sklearn_tags__(self):
