@@ -365,6 +365,14 @@ class OneHotCharEncoder(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
+    categories : 'auto' or array-like of symbols, default='auto'
+        The vocabulary. 'auto' learns the sorted symbols of X in :term:`fit`;
+        a list of symbols fixes it (sorted), as the tutorial's
+        ``chars = sorted(set(text))`` does: then a symbol that is only ever a
+        label, never inside a window, still has a column. With
+        ``handle_unknown='error'``, symbols of X outside the list raise in
+        :term:`fit`.
+
     handle_unknown : {'error', 'ignore'}, default='error'
         What to do with a symbol at :term:`transform` that :term:`fit` did not
         see. 'error' raises a ``ValueError`` that names the unknown symbols
@@ -377,7 +385,8 @@ class OneHotCharEncoder(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     categories_ : ndarray of shape (n_categories,)
-        The sorted symbols seen during :term:`fit`: ONE vocabulary shared by
+        The sorted symbols seen during :term:`fit` (or given as
+        ``categories``): ONE vocabulary shared by
         every step (unlike :class:`~sklearn.preprocessing.OneHotEncoder`,
         which learns one list of categories per column). Its dtype is the
         input's (e.g. ``'<U1'`` for characters).
@@ -437,11 +446,13 @@ class OneHotCharEncoder(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
+        "categories": [StrOptions({"auto"}), "array-like"],
         "handle_unknown": [StrOptions({"error", "ignore"})],
         "dtype": "no_validation",  # validation delegated to numpy
     }
 
-    def __init__(self, *, handle_unknown="error", dtype=np.float32):
+    def __init__(self, *, categories="auto", handle_unknown="error", dtype=np.float32):
+        self.categories = categories
         self.handle_unknown = handle_unknown
         self.dtype = dtype
 
@@ -563,7 +574,24 @@ class OneHotCharEncoder(TransformerMixin, BaseEstimator):
             The fitted encoder.
         """
         values, mask, _ = self._check_X(X, reset=True)
-        self.categories_ = _unique_symbols(values[~mask])
+        seen = _unique_symbols(values[~mask])
+        if isinstance(self.categories, str):  # 'auto'
+            self.categories_ = seen
+            return self
+        given = np.asarray(list(self.categories))
+        if given.ndim != 1 or given.size == 0:
+            raise ValueError("categories must be a non-empty 1-D list of symbols.")
+        categories = _unique_symbols(given)
+        if self.handle_unknown == "error":
+            outside = [v for v in seen.tolist() if v not in set(categories.tolist())]
+            if outside:
+                shown = ", ".join(
+                    map(repr, _sorted_for_message(np.array(outside))[:10])
+                )
+                raise ValueError(
+                    f"Found symbols outside `categories` during fit: {shown}."
+                )
+        self.categories_ = categories
         return self
 
     def transform(self, X):

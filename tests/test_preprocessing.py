@@ -303,3 +303,16 @@ def test_no_set_output_for_3d_output():
 
 
 # The scikit-learn common checks of both transformers run in tests/test_common.py.
+
+
+def test_given_categories_fix_the_vocabulary():
+    text = load_seed_text()
+    X, _ = sliding_windows(text, 3)
+    enc = OneHotCharEncoder(categories=sorted(set(text))).fit(X)
+    assert len(enc.categories_) == 31  # '9' only ever follows a window
+    assert enc.transform([["0", "4", "9"]]).shape == (1, 3, 31)
+    assert len(OneHotCharEncoder().fit(X).categories_) == 30
+    with pytest.raises(ValueError, match="outside `categories`.*'a'"):
+        OneHotCharEncoder(categories=["b"]).fit([["a", "b"]])
+    ignoring = OneHotCharEncoder(categories=["b"], handle_unknown="ignore")
+    assert_array_equal(ignoring.fit_transform([["a", "b"]])[0], [[0], [1]])
