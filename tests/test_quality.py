@@ -40,7 +40,10 @@ def test_char_lstm_on_shakespeare_within_five_minutes():
     cut = int(len(text) * 0.9)
     train, held_out = text[:cut], text[cut:]
     gen = CharRNNGenerator(
-        hidden_size=256, seq_length=64, batch_size=64, learning_rate_init=2e-3,
+        hidden_size=256,
+        seq_length=64,
+        batch_size=64,
+        learning_rate_init=2e-3,
         random_state=0,
     )
     start = time.perf_counter()
