@@ -192,10 +192,10 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     n_features_in_ : int
-        Number of features (columns) seen during :term:`fit`.
+        Number of features (columns) seen during ``fit``.
 
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X`
+        Names of features seen during ``fit``. Defined only when `X`
         has feature names that are all strings.
 
     See Also
@@ -284,7 +284,7 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_rows, n_features)
             One sequence as time-ordered rows, with the number of features
-            seen in :term:`fit`.
+            seen in ``fit``.
 
         Returns
         -------
@@ -366,15 +366,15 @@ class OneHotCharEncoder(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     categories : 'auto' or array-like of symbols, default='auto'
-        The vocabulary. 'auto' learns the sorted symbols of X in :term:`fit`;
+        The vocabulary. 'auto' learns the sorted symbols of X in ``fit``;
         a list of symbols fixes it (sorted), as the tutorial's
         ``chars = sorted(set(text))`` does: then a symbol that is only ever a
         label, never inside a window, still has a column. With
         ``handle_unknown='error'``, symbols of X outside the list raise in
-        :term:`fit`.
+        ``fit``.
 
     handle_unknown : {'error', 'ignore'}, default='error'
-        What to do with a symbol at :term:`transform` that :term:`fit` did not
+        What to do with a symbol at ``transform`` that ``fit`` did not
         see. 'error' raises a ``ValueError`` that names the unknown symbols
         (the first few, sorted); 'ignore' encodes it as the all-zero vector.
 
@@ -385,20 +385,20 @@ class OneHotCharEncoder(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     categories_ : ndarray of shape (n_categories,)
-        The sorted symbols seen during :term:`fit` (or given as
+        The sorted symbols seen during ``fit`` (or given as
         ``categories``): ONE vocabulary shared by
         every step (unlike :class:`~sklearn.preprocessing.OneHotEncoder`,
         which learns one list of categories per column). Its dtype is the
         input's (e.g. ``'<U1'`` for characters).
 
     n_features_in_ : int
-        Number of steps of the sequences seen during :term:`fit`. Set only for
+        Number of steps of the sequences seen during ``fit``. Set only for
         the array forms of X: a 2-D X's width is its number of steps, so a
         fitted encoder rejects a 2-D X of another width, as scikit-learn
         demands of every estimator. Not set after fitting on the list form.
 
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X`
+        Names of features seen during ``fit``. Defined only when `X`
         has feature names that are all strings.
 
     See Also
@@ -408,7 +408,7 @@ class OneHotCharEncoder(TransformerMixin, BaseEstimator):
 
     Notes
     -----
-    The forms of X, and what :term:`transform` returns for each:
+    The forms of X, and what ``transform`` returns for each:
 
     * a 2-D array ``(n_sequences, n_steps)`` of symbols, or a 3-D array
       ``(n_sequences, n_steps, 1)`` (what :class:`SlidingWindowTransformer`
@@ -601,7 +601,7 @@ class OneHotCharEncoder(TransformerMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_sequences, n_steps) or \
                 (n_sequences, n_steps, 1), MaskedArray, or list of sequences
-            Sequences of symbols, in any of the forms of :term:`fit`.
+            Sequences of symbols, in any of the forms of ``fit``.
 
         Returns
         -------
@@ -648,7 +648,7 @@ class OneHotCharEncoder(TransformerMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_sequences, n_steps, n_categories), \
                 MaskedArray of that shape, or list of arrays
-            One-hot vectors or scores, e.g. what :term:`transform` returned.
+            One-hot vectors or scores, e.g. what ``transform`` returned.
             In a MaskedArray, a step with any masked entry is a masked step.
 
         Returns
