@@ -122,9 +122,14 @@ def encode_documents(documents, vocabulary, char_level, handle_unknown):
         size = int(points.max()) + 1 if len(points) else 1
         table = np.full(size, -1, dtype=np.int64)
         table[points] = np.arange(len(points))
+    if char_level:
+        # One output array filled chunk by chunk: the peak is the codes plus
+        # one chunk's temporaries, never a second copy of the codes.
+        out = np.empty(sum(len(d) for d in documents), dtype=dtype)
+        pos = 0
     for d in documents:
         if char_level:
-            parts = []
+            begin = pos
             for start in range(0, len(d), _CHUNK):
                 # surrogatepass: a lone surrogate (text decoded with
                 # errors='surrogateescape') is a code point like any other.
@@ -139,8 +144,9 @@ def encode_documents(documents, vocabulary, char_level, handle_unknown):
                 if bad.any():
                     unknown.update(chr(c) for c in np.unique(cp[bad]).tolist())
                     codes = codes[~bad]
-                parts.append(codes.astype(dtype))
-            encoded.append(np.concatenate(parts) if parts else np.empty(0, dtype=dtype))
+                out[pos : pos + len(codes)] = codes
+                pos += len(codes)
+            encoded.append(out[begin:pos])
         else:
             seq = np.asarray(d, dtype=object).tolist()
             _check_symbols(seq)
@@ -158,7 +164,10 @@ def encode_documents(documents, vocabulary, char_level, handle_unknown):
         )
     lengths = np.array([len(e) for e in encoded], dtype=np.intp)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.intp)
-    codes = np.concatenate(encoded) if encoded else np.empty(0, dtype=dtype)
+    if char_level:
+        codes = out[:pos]  # shorter than the text only if symbols were skipped
+    else:
+        codes = np.concatenate(encoded) if encoded else np.empty(0, dtype=dtype)
     return Corpus(codes.astype(dtype, copy=False), starts, lengths)
 
 
