@@ -25,6 +25,8 @@ __all__ = ["CharRNNGenerator"]
 
 #: Steps per forward pass when scoring long documents (bounds memory).
 SCORE_CHUNK = 1024
+#: Tokens counted at a time (bounds the intp copy np.bincount makes).
+COUNT_CHUNK = 1 << 20
 
 
 class _Streams:
@@ -62,49 +64,53 @@ class _Streams:
             near = np.abs(nearest - cuts) < total / n_streams / 2
             cuts = np.where(near, nearest, cuts)
         bounds = np.unique(cuts.round().astype(np.intp))  # drops empty streams
-        self.segments = []  # per stream: list of (first row, length)
+        # per stream: an (n_segments, 2) array of (first row, length), one
+        # segment per document it reads (O(n_streams + n_documents) memory)
+        self.segments = []
         for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-            segs = []
-            p = a
-            while p < b:
-                k = np.searchsorted(cum, p, side="right") - 1
-                end = min(b, cum[k + 1])
-                segs.append((int(doc_start[k] + p - cum[k]), int(end - p)))
-                p = end
-            self.segments.append(segs)
+            k = np.arange(
+                np.searchsorted(cum, a, side="right") - 1,
+                np.searchsorted(cum, b, side="left"),
+            )
+            lo, hi = np.maximum(cum[k], a), np.minimum(cum[k + 1], b)
+            self.segments.append(np.stack([doc_start[k] + lo - cum[k], hi - lo], 1))
         self.n_streams = len(self.segments)
         self.seq_length = seq_length
         self.phase = phase
         self.n_targets = total
 
-    def batches(self):
-        """Yield ``(streams, starts, lengths, resets)`` for each step."""
+    def _windows(self, segs):
+        """Yield the ``(start, length, reset)`` windows of one stream, lazily."""
         L = self.seq_length
-        plans = []
-        for segs in self.segments:
-            windows = []
-            for i, (start, length) in enumerate(segs):
-                first = True
-                offset = 0
-                if i == 0 and self.phase:
-                    step = min(self.phase, length)
-                    windows.append((start, step, True))
-                    offset, first = step, False
-                while offset < length:
-                    step = min(L, length - offset)
-                    windows.append((start + offset, step, first))
-                    offset += step
-                    first = False
-            plans.append(windows)
-        n_steps = max((len(w) for w in plans), default=0)  # no stream: no step
-        for j in range(n_steps):
-            live = [s for s in range(self.n_streams) if j < len(plans[s])]
-            windows = [plans[s][j] for s in live]
+        for i, (start, length) in enumerate(segs):
+            start, length, offset = int(start), int(length), 0
+            if i == 0 and self.phase:
+                offset = min(self.phase, length)
+                yield start, offset, True
+            while offset < length:
+                step = min(L, length - offset)
+                yield start + offset, step, offset == 0
+                offset += step
+
+    def batches(self):
+        """Yield ``(streams, starts, lengths, resets)`` for each step.
+
+        The windows are made as they are read: the working set is one window
+        per stream, whatever the size of the corpus.
+        """
+        readers = [self._windows(segs) for segs in self.segments]
+        live = list(range(len(readers)))
+        while True:
+            windows = [(s, next(readers[s], None)) for s in live]
+            windows = [(s, w) for s, w in windows if w is not None]
+            if not windows:  # a stream that ends never comes back
+                return
+            live = [s for s, _ in windows]
             yield (
                 np.array(live, dtype=np.intp),
-                np.array([w[0] for w in windows], dtype=np.intp),
-                np.array([w[1] for w in windows], dtype=np.intp),
-                np.array([w[2] for w in windows], dtype=bool),
+                np.array([w[0] for _, w in windows], dtype=np.intp),
+                np.array([w[1] for _, w in windows], dtype=np.intp),
+                np.array([w[2] for _, w in windows], dtype=bool),
             )
 
 
@@ -347,7 +353,11 @@ class CharRNNGenerator(BaseRNN):
                 "row): there is no next token to learn from."
             )
         # Only now, the data being valid, does the model change.
-        counts = np.bincount(corpus.codes, minlength=len(classes))
+        # bincount casts its input to intp: in chunks, not 8 bytes per token
+        counts = np.zeros(len(classes), dtype=np.int64)
+        for start in range(0, len(corpus.codes), COUNT_CHUNK):
+            part = corpus.codes[start : start + COUNT_CHUNK]
+            counts += np.bincount(part, minlength=len(classes))
         if first_pass:
             self.classes_ = classes
             self._char_level = char_level
