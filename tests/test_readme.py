@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The README's quick start runs as written (slow: it trains for real)."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+@pytest.mark.slow
+def test_readme_quick_start_runs(capsys):
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    assert blocks, "the README has no Python quick start"
+    namespace = {}
+    exec(compile(blocks[0], str(README), "exec"), namespace)  # noqa: S102
+    clf, gen = namespace["clf"], namespace["gen"]
+    X, y = namespace["X"], namespace["y"]
+    assert clf.score(X, y) > 0.9
+    assert gen.loss_curve_[-1] < 1.9
+    assert capsys.readouterr().out.startswith("ROMEO:")
