@@ -226,7 +226,17 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         return min(self.batch_size, n_samples)
 
     def _fit(self, X, y, sample_weight=None, incremental=False, **kwargs):
-        """Shared body of fit and partial_fit (MLP's first-pass rule)."""
+        """Shared body of fit and partial_fit (MLP's first-pass rule).
+
+        A call that fails (invalid data, a :class:`NonFiniteError`, an
+        interruption outside the epochs) leaves the estimator exactly as it
+        was before the call: unfitted if it was, else with its previous
+        weights and attributes. An interruption during the epochs is caught
+        by :func:`~skrnn._training.run_epochs`, which keeps the best
+        completed epoch of the call; if none completed, a warm start or
+        partial_fit leaves the estimator as it was before the call (with
+        ``n_iter_ = 0``) and a first fit keeps its initial weights.
+        """
         self._check_params()
         first_pass = not hasattr(self, "_params") or (
             not self.warm_start and not incremental
@@ -235,29 +245,30 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             raise ValueError("partial_fit does not support early_stopping=True.")
         if not first_pass:
             self._check_architecture_unchanged()
-        # The snapshot lets a failed warm start leave the previous model as it was.
-        snapshot = None if first_pass else self._snapshot()
-        rng = self._make_rng()
-        data, n_inputs, n_outputs, token_input, stratify = self._prepare_fit(
-            X, y, sample_weight, first_pass=first_pass, **kwargs
-        )
-        if first_pass:
-            self._initialize(n_inputs, n_outputs, rng, token_input)
-        if first_pass or not incremental or not hasattr(self, "_optimizer"):
-            self._optimizer = self._make_optimizer()
-        train, val = self._split(data, rng, stratify)
+        snapshot = self._snapshot()
         try:
-            run_epochs(self, train, val, rng, incremental=incremental)
-            if not np.isfinite(self._params).all():
+            rng = self._make_rng()
+            data, n_inputs, n_outputs, token_input, stratify = self._prepare_fit(
+                X, y, sample_weight, first_pass=first_pass, **kwargs
+            )
+            if first_pass:
+                self._initialize(n_inputs, n_outputs, rng, token_input)
+            if first_pass or not incremental or not hasattr(self, "_optimizer"):
+                self._optimizer = self._make_optimizer()
+            train, val = self._split(data, rng, stratify)
+            interrupted = run_epochs(self, train, val, rng, incremental=incremental)
+            if interrupted and self.n_iter_ == 0 and not first_pass:
+                # Interrupted before an epoch of this warm start or
+                # partial_fit completed: nothing of the call is kept.
+                self._restore(snapshot)
+                self.n_iter_ = 0
+            if not np.isfinite(self._params).all():  # checked every epoch too
                 raise NonFiniteError(
                     "Training produced non-finite weights. Lower "
                     "learning_rate_init, set clip_norm, or scale the input data."
                 )
-        except NonFiniteError:
-            if snapshot is None:
-                self._forget_fit()
-            else:
-                self._restore(snapshot)
+        except BaseException:
+            self._restore(snapshot)
             raise
         return self
 
@@ -288,19 +299,17 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         return data.subset(train_idx, per_row), data.subset(val_idx, per_row)
 
     def _snapshot(self):
-        return copy.deepcopy(
-            {k: v for k, v in vars(self).items() if k.endswith("_") or k[0] == "_"}
-        )
+        """A deep copy of every attribute but the hyperparameters."""
+        params = set(self.get_params(deep=False))
+        return copy.deepcopy({k: v for k, v in vars(self).items() if k not in params})
 
     def _restore(self, snapshot):
-        self._forget_fit()
-        vars(self).update(snapshot)
-
-    def _forget_fit(self):
+        """Put back the attributes of :meth:`_snapshot`; drop any added since."""
         params = set(self.get_params(deep=False))
         for k in list(vars(self)):
-            if k not in params:
+            if k not in params and k not in snapshot:
                 delattr(self, k)
+        vars(self).update(snapshot)
 
     # ------------------------------------------------------- training hooks
     def _epoch_batches(self, train, rng):
@@ -343,6 +352,12 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         """
         loss += self._penalize(grads, normalizer)
         norm = clip_grad_norm([grads], self.clip_norm)
+        if not np.isfinite(norm) and np.isfinite(grads).all():
+            # Only the sum of squares overflowed the dtype (float32 entries
+            # beyond ~1e19): the gradient is finite, and clipping can tame it.
+            norm = float(np.linalg.norm(grads.astype(np.float64)))
+            if self.clip_norm is not None and norm > self.clip_norm:
+                grads *= grads.dtype.type(self.clip_norm / (norm + 1e-6))
         check_finite_step(loss, norm, self.n_iter_)
         return loss
 
