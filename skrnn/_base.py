@@ -23,6 +23,7 @@ from ._engine import (
     clip_grad_norm,
 )
 from ._param_validation import Interval, Options, StrOptions
+from ._persistence import VersionedPickleMixin
 from ._training import NonFiniteError, check_finite_step, run_epochs
 
 __all__ = ["BaseRNN"]
@@ -55,7 +56,7 @@ class _Data:
         return _Data(self.seqs.subset(idx), self.y[idx], w)
 
 
-class BaseRNN(BaseEstimator, metaclass=ABCMeta):
+class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
     """Base class of the recurrent estimators (not for direct use).
 
     Subclasses set ``_head`` ('last': one output per sequence, or 'all': one
