@@ -1,0 +1,877 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Property-based tests: every public method of every estimator, on any input.
+
+Hypothesis throws at every public method of every estimator (discovered with
+:func:`skrnn.utils.discovery.all_estimators`) inputs of random shapes (0 to
+4 dimensions, empty axes), dtypes (int, bool, float16/32/64, complex,
+object, strings), NaN and infinity, ragged lists with mismatched feature
+counts, unknown symbols, sequences longer than any seen in fit, masked
+arrays with holes, and absurd hyperparameters. Every call must end in one of
+two ways:
+
+* a result of the right type and shape, with finite numbers; or
+* a ``ValueError`` or ``TypeError`` (scikit-learn's ``InvalidParameterError``
+  is a ``ValueError``) whose message is not empty and names the problem: it
+  contains one of a few keywords chosen from what the generated input holds
+  (``nan``/``inf`` for a NaN, ``complex`` for complex data, ``mask`` for a
+  masked array, the parameter's name for a hyperparameter, ...).
+
+Never another exception, never a hang, and never a silently wrong answer:
+an input holding NaN or infinity (outside a mask) never gives a result, a
+failed ``partial_fit`` leaves the fitted model as it was, data under a mask
+is never read, an ignored unknown symbol is the same as no symbol, and a
+number's dtype never changes a prediction.
+
+The budgets are fixed and the examples derandomized (``derandomize=True``,
+no example database), so CI runs the same examples every time; the whole
+file takes well under a minute. Each bug the properties found has a plain
+regression test at the end of the file, with the example it was found on.
+"""
+
+import copy
+import re
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import (
+    ConvergenceWarning,
+    DataConversionWarning,
+    UndefinedMetricWarning,
+)
+
+from skrnn import (
+    CharRNNGenerator,
+    OneHotCharEncoder,
+    RNNClassifier,
+    RNNRegressor,
+    RNNSequenceTagger,
+    SlidingWindowTransformer,
+)
+from skrnn.utils.discovery import all_estimators
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore", category=ConvergenceWarning),
+    pytest.mark.filterwarnings("ignore", category=DataConversionWarning),
+    pytest.mark.filterwarnings("ignore", category=UndefinedMetricWarning),
+]
+
+
+def budget(n):
+    """Fixed, derandomized hypothesis settings with ``n`` examples."""
+    return settings(max_examples=n, deadline=None, derandomize=True, database=None)
+
+
+#: Tiny networks: every fit is one epoch of a 4-unit network.
+SMALL = dict(hidden_size=4, max_iter=1, random_state=0)
+
+#: Per estimator: how its inputs look, and its public methods by side.
+SPECS = {
+    "RNNClassifier": dict(
+        kind="numeric",
+        fit=("fit", "partial_fit"),
+        infer=("predict", "predict_proba", "predict_log_proba", "score"),
+    ),
+    "RNNRegressor": dict(
+        kind="numeric", fit=("fit", "partial_fit"), infer=("predict", "score")
+    ),
+    "RNNSequenceTagger": dict(
+        kind="numeric",
+        fit=("fit", "partial_fit"),
+        infer=("predict", "predict_proba", "predict_log_proba", "score"),
+    ),
+    "CharRNNGenerator": dict(
+        kind="tokens",
+        fit=("fit", "partial_fit"),
+        infer=(
+            "predict",
+            "predict_proba",
+            "predict_log_proba",
+            "score",
+            "perplexity",
+            "generate",
+        ),
+    ),
+    "OneHotCharEncoder": dict(
+        kind="tokens",
+        fit=("fit", "fit_transform"),
+        infer=("transform", "inverse_transform"),
+    ),
+    "SlidingWindowTransformer": dict(
+        kind="table", fit=("fit", "fit_transform"), infer=("transform",)
+    ),
+}
+ESTIMATORS = dict(all_estimators())
+NAMES = sorted(ESTIMATORS)
+
+
+def make(name, **params):
+    cls = ESTIMATORS[name]
+    own = cls().get_params()
+    small = {k: v for k, v in SMALL.items() if k in own}
+    if "seq_length" in own:
+        small["seq_length"] = 3
+    if name == "SlidingWindowTransformer":
+        small["seq_length"] = 2
+    return cls(**{**small, **params})
+
+
+def test_every_estimator_and_public_method_is_covered():
+    """The specs cover every public estimator and every public method."""
+    assert set(SPECS) == set(ESTIMATORS)
+    for name, cls in ESTIMATORS.items():
+        public = {
+            m
+            for m in dir(cls)
+            if not m.startswith(("_", "get_", "set_"))
+            and callable(getattr(cls, m, None))
+        }
+        spec = SPECS[name]
+        assert public == set(spec["fit"] + spec["infer"])
+
+
+# --------------------------------------------------------------- strategies
+DTYPES = [
+    np.int64,
+    np.bool_,
+    np.float16,
+    np.float32,
+    np.float64,
+    np.complex128,
+    np.object_,
+    np.dtype("<U2"),
+]
+#: Symbols seen in fit are "a", "b", "c" (and 0, 1, 2); the rest are unknown.
+ALPHABET = "abcdxyz é\U0001f600"
+
+
+def _elements(dtype):
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        return st.floats(width=8 * dtype.itemsize)  # NaN and inf included
+    if dtype.kind == "c":
+        return st.complex_numbers(width=128)
+    if dtype.kind == "O":
+        return st.one_of(
+            st.integers(-3, 3),
+            st.floats(),
+            st.text(ALPHABET, max_size=2),
+            st.none(),
+            st.booleans(),
+        )
+    if dtype.kind == "U":
+        return st.text(ALPHABET.replace("\U0001f600", ""), max_size=2)
+    return None  # hypothesis's default for int and bool
+
+
+@st.composite
+def arrays(draw, min_dims=0, max_dims=4, dtypes=DTYPES, max_side=3):
+    """Any array: 0 to 4 dimensions, empty axes, every dtype, NaN and inf."""
+    dtype = draw(st.sampled_from(dtypes))
+    shape = draw(
+        hnp.array_shapes(
+            min_dims=min_dims, max_dims=max_dims, min_side=0, max_side=max_side
+        )
+    )
+    return draw(hnp.arrays(dtype, shape, elements=_elements(dtype)))
+
+
+@st.composite
+def ragged_lists(draw):
+    """Lists of arrays: variable lengths, mismatched feature counts, empties."""
+    n = draw(st.integers(1, 4))
+    return [
+        draw(
+            hnp.arrays(
+                draw(st.sampled_from([np.float64, np.float32, np.int64, np.bool_])),
+                hnp.array_shapes(min_dims=1, max_dims=2, min_side=0, max_side=4),
+                elements=None,
+            )
+            if draw(st.booleans())
+            else arrays(min_dims=0, max_dims=3)
+        )
+        for _ in range(n)
+    ]
+
+
+@st.composite
+def masked_arrays(draw):
+    """Masked 2-D/3-D arrays: holes, partial steps, whole rows masked."""
+    data = draw(
+        arrays(
+            min_dims=2,
+            max_dims=3,
+            dtypes=[np.float64, np.float32, np.int64, np.object_],
+        )
+    )
+    mode = draw(st.sampled_from(["random", "steps", "leading"]))
+    if mode == "random" or data.ndim == 2:
+        mask = draw(hnp.arrays(np.bool_, data.shape))
+    else:
+        n, T = data.shape[:2]
+        if mode == "steps":
+            steps = draw(hnp.arrays(np.bool_, (n, T)))
+        else:  # what SlidingWindowTransformer gives: leading steps masked
+            k = draw(st.integers(0, T))
+            steps = np.arange(T)[None, :].repeat(n, axis=0) < k
+        mask = np.repeat(steps[:, :, None], data.shape[2], axis=2)
+    return np.ma.MaskedArray(data, mask=mask)
+
+
+TOKENS = st.one_of(
+    st.sampled_from(["a", "b", "c", "x", "é", ""]),
+    st.integers(-1, 3),
+    st.floats(),
+    st.booleans(),
+    st.none(),
+    st.complex_numbers(max_magnitude=2),
+)
+TEXT = st.text(ALPHABET, max_size=6)
+
+#: Inputs of the wrong Python type altogether.
+WRONG_TYPES = st.sampled_from(
+    [None, 3, 2.5, 1j, b"abc", {"a": 1}, {1, 2}, object(), np.float64(1.0), range(3)]
+)
+
+ANY_X = st.one_of(
+    arrays(),
+    ragged_lists(),
+    masked_arrays(),
+    TEXT,
+    st.lists(TEXT, max_size=4),
+    st.lists(st.lists(TOKENS, max_size=5), max_size=4),
+    st.lists(st.one_of(TEXT, st.lists(TOKENS, max_size=3), TOKENS), max_size=3),
+    WRONG_TYPES,
+)
+
+
+@st.composite
+def valid_numeric(draw, n_features=2, form=None, max_len=5):
+    """Valid numeric sequences in one of the input forms, and their lengths."""
+    form = form or draw(st.sampled_from(["3d", "2d", "list", "masked"]))
+    n = draw(st.integers(1, 4))
+    values = st.floats(-3, 3, width=32)
+    if form == "list":
+        lengths = draw(st.lists(st.integers(1, max_len), min_size=n, max_size=n))
+        X = [
+            draw(hnp.arrays(np.float64, (k, n_features), elements=values))
+            if n_features > 1 or draw(st.booleans())
+            else draw(hnp.arrays(np.float64, (k,), elements=values))
+            for k in lengths
+        ]
+        return X, lengths
+    T = draw(st.integers(1, max_len))
+    shape = (n, T) if form == "2d" else (n, T, n_features)
+    X = draw(hnp.arrays(np.float64, shape, elements=values))
+    if form != "masked":
+        return X, [T] * n
+    first = draw(st.lists(st.integers(0, T - 1), min_size=n, max_size=n))
+    steps = np.arange(T)[None, :] < np.array(first)[:, None]
+    X = np.ma.MaskedArray(X, mask=np.repeat(steps[:, :, None], n_features, axis=2))
+    return X, [T - f for f in first]
+
+
+# ------------------------------------------------------ what an input holds
+def _array_tags(a):
+    """Problems of an array's values (not of its shape)."""
+    tags = set()
+    kind = a.dtype.kind
+    if kind == "c":
+        tags.add("complex")
+    elif kind in "US":
+        tags.add("text")
+    elif kind == "O":
+        tags.add("object")
+        for v in a.flat:
+            if isinstance(v, np.ndarray):  # an array inside an object array
+                tags |= _array_tags(v) | {"shape"}
+            elif isinstance(v, str):
+                tags.add("text")
+            elif isinstance(v, complex):
+                tags.add("complex")
+            elif isinstance(v, Real) and not np.isfinite(v):
+                tags.add("nonfinite")
+            elif v is None:
+                tags.add("none")
+            elif not isinstance(v, Real):
+                tags.add("type")
+    elif kind == "f" and not np.isfinite(a).all():
+        tags.add("nonfinite")
+    if kind in "fO":
+        numbers = [v for v in a.flat if isinstance(v, Real) and np.isfinite(v)]
+        if numbers and np.max(np.abs(numbers)) > np.finfo(np.float32).max:
+            tags.add("large")  # finite, but not in float32
+    if kind == "c" and not np.isfinite(a).all():
+        tags.add("nonfinite")
+    return tags
+
+
+def describe(X):
+    """The set of tags of what is unusual about ``X`` (see KEYWORDS)."""
+    tags = set()
+    if isinstance(X, np.ma.MaskedArray):
+        tags |= {"mask", "shape"} if X.ndim not in (2, 3) else {"mask"}
+        if 0 in X.shape:
+            tags.add("empty")
+        tags |= _array_tags(np.ma.getdata(X)[~np.ma.getmaskarray(X)])
+        if np.ma.getdata(X).dtype.kind == "O":
+            tags.add("object")
+    elif isinstance(X, np.ndarray):
+        if X.ndim not in (2, 3):
+            tags.add("shape")
+        if 0 in X.shape:
+            tags.add("empty")
+        tags |= _array_tags(X)
+    elif isinstance(X, str):
+        tags.add("text")
+        if not X:
+            tags.add("empty")
+    elif isinstance(X, (list, tuple)):
+        if not X:
+            tags |= {"empty", "shape"}  # as an array: 1-D
+        features, lengths = set(), set()
+        for item in X:
+            if isinstance(item, str):
+                tags.add("text")
+                tags.add("empty") if not item else None
+                continue
+            if not isinstance(item, (list, tuple, np.ndarray)):
+                tags.add("scalar")  # a bare token or number, not a sequence
+            try:
+                a = np.asarray(item)
+            except ValueError:
+                tags.add("ragged")
+                a = np.asarray(item, dtype=object).reshape(-1)
+            if a.ndim == 0 or a.ndim > 2:
+                tags.add("shape")
+            if 0 in a.shape:
+                tags.add("empty")
+            features.add(a.shape[1] if a.ndim == 2 else 1)
+            lengths.add(a.shape[0] if a.ndim else None)
+            tags |= _array_tags(a)
+        if len(features) > 1 or len(lengths) > 1:
+            tags.add("ragged")  # as a table: rows of different lengths
+    else:
+        tags.add("type")
+        try:
+            tags |= _array_tags(np.asarray(X))
+        except (TypeError, ValueError):
+            pass
+    return tags
+
+
+#: Regular expressions (searched in the lowercased message) that name each
+#: kind of problem. A message must match one of those of the input's tags.
+KEYWORDS = {
+    "nonfinite": r"nan|inf|finite",
+    "complex": r"complex",
+    "text": r"str|numeric|symbol|token|convert|dtype|char|sort|float",
+    "object": r"object|numeric|dtype|convert|type|symbol|token|sort",
+    "type": r"type|expected|none|iterable|str\b|sequence|array|convert|numeric"
+    r"|symbol|token|sort|dict|set\b|bytes|int\b|float|complex|range|object",
+    "large": r"too large|inf",
+    "none": r"none|nan|missing|type|numeric|sort|symbol|token",  # None reads as NaN
+    "scalar": r"sequence|token|dimension|shape|scalar|iterable|len\(",
+    "shape": r"dimension|\bdim\b|\dd\b|\d-d\b|shape|scalar|reshape|not a sequence",
+    "empty": r"empty|\b0\b|at least|fewer|no document|no step|minimum",
+    "ragged": r"feature|inhomogeneous|shape|sequence|dimension",
+    "mask": r"mask",
+    "width": r"feature|width|steps|categor",  # against what fit saw
+    "kind": r"characters|tokens|kind",  # char model given tokens, or back
+    "unknown": r"unknown",
+    "y": r"\by\b|label|target|class|sample|entries|outputs|values|steps",
+}
+
+
+def assert_names_problem(exc, tags, extra=()):
+    """``exc`` is a ValueError/TypeError whose message names one of ``tags``."""
+    assert isinstance(exc, (ValueError, TypeError)), repr(exc)
+    message = str(exc).lower()
+    assert message.strip(), f"empty message: {exc!r}"
+    patterns = [KEYWORDS[t] for t in tags] + [re.escape(e.lower()) for e in extra]
+    assert patterns, f"error on an input with nothing wrong: {exc!r}"
+    assert re.search("|".join(patterns), message), (
+        f"{type(exc).__name__}({str(exc)!r}) names none of {sorted(tags)}"
+        f"{list(extra) or ''}"
+    )
+
+
+def call(f, *args, **kwargs):
+    """``(result, None)`` or ``(None, exception)``; other exceptions escape."""
+    try:
+        return f(*args, **kwargs), None
+    except (ValueError, TypeError) as exc:
+        return None, exc
+
+
+def n_sequences(X):
+    if isinstance(X, str):
+        return 1
+    if isinstance(X, np.ndarray):
+        return X.shape[0] if X.ndim else 1
+    try:
+        return len(X)
+    except TypeError:
+        return 1
+
+
+def sequence_lengths(X):
+    """Steps of each sequence of a valid numeric X (masked steps excluded)."""
+    if isinstance(X, np.ma.MaskedArray):
+        mask = np.ma.getmaskarray(X)
+        return (~(mask.all(axis=2) if X.ndim == 3 else mask)).sum(axis=1).tolist()
+    if isinstance(X, list):
+        return [len(x) for x in X]
+    return [X.shape[1]] * X.shape[0]
+
+
+# ------------------------------------------------------------ fitted models
+_rng = np.random.default_rng(0)
+_X3 = _rng.standard_normal((6, 3, 2))
+_X2 = _rng.standard_normal((6, 3))
+_X1 = [_rng.standard_normal(k) for k in (2, 3, 4, 2, 3, 1)]
+_Y = np.array([0, 1] * 3)
+#: Targets of _X3 for each supervised estimator.
+FIT_Y = {
+    "RNNClassifier": _Y,
+    "RNNRegressor": _X3[:, 0, 0],
+    "RNNSequenceTagger": (_X3[:, :, 0] > 0).astype(int),
+}
+
+#: How each module-level fitted model is made, on small valid data.
+FITS = {
+    "RNNClassifier-3d": lambda: make("RNNClassifier").fit(_X3, _Y),
+    "RNNClassifier-2d": lambda: make("RNNClassifier").fit(_X2, _Y),
+    "RNNClassifier-list": lambda: make("RNNClassifier").fit(_X1, ["u", "v"] * 3),
+    "RNNRegressor-3d": lambda: make("RNNRegressor").fit(_X3, FIT_Y["RNNRegressor"]),
+    "RNNRegressor-2d": lambda: make("RNNRegressor").fit(_X2, _X2[:, :2]),
+    "RNNSequenceTagger-3d": lambda: make("RNNSequenceTagger").fit(
+        _X3, FIT_Y["RNNSequenceTagger"]
+    ),
+    "RNNSequenceTagger-one-to-one": lambda: make("RNNSequenceTagger").fit(_X2, _Y),
+    "RNNSequenceTagger-list": lambda: make("RNNSequenceTagger").fit(
+        _X1, [(x > 0).astype(int) for x in _X1]
+    ),
+    "CharRNNGenerator-chars": lambda: make("CharRNNGenerator").fit(["abcab", "cab"]),
+    "CharRNNGenerator-ignore": lambda: make(
+        "CharRNNGenerator", handle_unknown="ignore"
+    ).fit("abcabca"),
+    "CharRNNGenerator-tokens": lambda: make("CharRNNGenerator").fit(
+        [[0, 1, 2, 0], [2, 1]]
+    ),
+    "OneHotCharEncoder-chars": lambda: make("OneHotCharEncoder").fit(
+        [["a", "b"], ["c", "a"]]
+    ),
+    "OneHotCharEncoder-list": lambda: make("OneHotCharEncoder").fit(["abc", "ca"]),
+    "OneHotCharEncoder-ignore": lambda: make(
+        "OneHotCharEncoder", handle_unknown="ignore"
+    ).fit([[0, 1], [2, 0]]),
+    "SlidingWindowTransformer-numbers": lambda: make("SlidingWindowTransformer").fit(
+        _X3[:, 0]
+    ),
+    "SlidingWindowTransformer-symbols": lambda: make("SlidingWindowTransformer").fit(
+        np.array(list("abcab")).reshape(-1, 1)
+    ),
+}
+FITTED_KEYS = sorted(FITS)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    """The models of FITS, fitted once per module."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return {key: fit() for key, fit in FITS.items()}
+
+
+def test_fitted_models_cover_every_estimator(fitted):
+    assert {key.split("-")[0] for key in FITTED_KEYS} == set(ESTIMATORS)
+    for key, est in fitted.items():
+        assert type(est).__name__ == key.split("-")[0]
+
+
+# ----------------------------------------------------------- result checks
+def _is_finite_float(value):
+    return isinstance(value, float) and np.isfinite(value)
+
+
+def _n_contexts(X):
+    """Contexts of a generator input (a str is one)."""
+    return 1 if isinstance(X, str) else n_sequences(X)
+
+
+def check_result(est, method, X, result, y=None):
+    """``result`` of ``est.method(X)`` has the right type, shape and values."""
+    name = type(est).__name__
+    if method == "score":
+        assert isinstance(result, float), type(result)
+        if name == "RNNRegressor":
+            # R^2 of a hopeless model may be -inf; of one sample, NaN (with
+            # scikit-learn's UndefinedMetricWarning).
+            assert result <= 1 or (np.isnan(result) and n_sequences(X) < 2)
+        elif name == "CharRNNGenerator":
+            assert _is_finite_float(result) and result <= 0
+        else:
+            assert _is_finite_float(result) and 0 <= result <= 1
+        return
+    if method == "perplexity":
+        assert _is_finite_float(result) and result >= 1 - 1e-6
+        return
+    if name == "CharRNNGenerator":
+        return _check_generator(est, method, X, result)
+    if name == "OneHotCharEncoder":
+        return _check_onehot(est, X, result)
+    if name == "SlidingWindowTransformer":
+        assert isinstance(result, np.ma.MaskedArray)
+        assert result.shape == (np.shape(X)[0], est.seq_length, est.n_features_in_)
+        return
+    n = n_sequences(X)
+    if name in ("RNNClassifier", "RNNRegressor"):
+        if method == "predict" and name == "RNNClassifier":
+            assert result.shape == (n,)
+            assert np.isin(result, est.classes_).all()
+        elif method == "predict":
+            shape = (n,) if est._y_1d else (n, est.n_outputs_)
+            assert result.shape == shape
+            assert np.isfinite(result).all()
+        else:
+            _check_proba(
+                result, (n, len(est.classes_)), log=method.endswith("log_proba")
+            )
+        return
+    # RNNSequenceTagger: outputs in the layout of X
+    one_to_one = (
+        est._one_to_one
+        and not isinstance(X, (list, np.ma.MaskedArray))
+        and (np.ndim(X) == 2)
+    )
+    C = len(est.classes_)
+    if one_to_one:
+        if method == "predict":
+            assert result.shape == (n,) and np.isin(result, est.classes_).all()
+        else:
+            _check_proba(result, (n, C), log=method.endswith("log_proba"))
+        return
+    lengths = sequence_lengths(X)
+    if method == "predict":
+        if isinstance(X, list):
+            assert [r.shape for r in result] == [(k,) for k in lengths]
+            labels = np.concatenate(result)
+        else:
+            assert result.shape == np.shape(X)[:2]
+            assert isinstance(result, np.ma.MaskedArray) == isinstance(
+                X, np.ma.MaskedArray
+            )
+            labels = np.ma.compressed(result)
+            assert labels.size == sum(lengths)
+        assert np.isin(labels, est.classes_).all()
+    else:
+        assert isinstance(result, list) and len(result) == n
+        for r, k in zip(result, lengths, strict=True):
+            _check_proba(r, (k, C), log=method.endswith("log_proba"))
+
+
+def _check_proba(p, shape, log):
+    assert isinstance(p, np.ndarray) and p.shape == shape, (type(p), np.shape(p))
+    assert np.isfinite(p).all(), p
+    if log:
+        assert (p <= 1e-6).all()
+        p = np.exp(p)
+    assert ((p >= 0) & (p <= 1 + 1e-6)).all()
+    assert_allclose(p.sum(axis=-1), 1, rtol=1e-4)
+
+
+def _check_generator(est, method, X, result):
+    V = len(est.classes_)
+    if method == "generate":
+        seeds = [X] if isinstance(result, (str, np.ndarray)) else list(X)
+        results = [result] if isinstance(result, (str, np.ndarray)) else result
+        assert len(results) == len(seeds)
+        for seed, r in zip(seeds, results, strict=True):
+            if est._char_level:
+                assert isinstance(r, str) and r.startswith(seed)
+                assert len(r) == len(seed) + 2
+            else:
+                assert len(r) == len(seed) + 2
+                assert np.isin(
+                    np.asarray(r[len(seed) :], dtype=object),
+                    est.classes_.astype(object),
+                ).all()
+        return
+    n = _n_contexts(X)
+    if method == "predict":
+        assert result.shape == (n,) and np.isin(result, est.classes_).all()
+    else:
+        _check_proba(result, (n, V), log=method == "predict_log_proba")
+
+
+def _check_onehot(est, X, result):
+    C = len(est.categories_)
+    parts = result if isinstance(result, list) else [result]
+    for part in parts:
+        data = np.ma.getdata(part)
+        assert data.shape[-1] == C and data.dtype == np.dtype(est.dtype)
+        assert np.isin(data, [0, 1]).all()
+        sums = data.sum(axis=-1)
+        if est.handle_unknown == "error":
+            live = ~np.ma.getmaskarray(part).all(axis=-1)
+            assert (sums[live] == 1).all()
+        else:
+            assert (sums <= 1).all()
+    if isinstance(result, list):
+        assert len(result) == len(X)
+    else:
+        assert result.shape[:2] == np.shape(X)[:2]
+
+
+def _check_inverse(est, X, result):
+    if isinstance(result, list):
+        assert [r.shape for r in result] == [(len(x),) for x in X]
+        values = np.concatenate(result)
+    else:
+        assert result.shape == np.shape(X)[:2]
+        values = np.ma.compressed(result)
+    known = np.isin(values.astype(object), est.categories_.astype(object))
+    assert np.all(known | np.equal(values.astype(object), None))
+
+
+# ------------------------------------------------- perturbed valid inputs
+PERTURBATIONS = [
+    "none",
+    "none",
+    "nonfinite",
+    "dtype",
+    "ragged",
+    "empty",
+    "hole",
+    "partial",
+]
+CAST_TO = [
+    np.int64,
+    np.bool_,
+    np.float16,
+    np.float32,
+    np.complex128,
+    np.object_,
+    np.dtype("<U8"),
+]
+
+
+@st.composite
+def perturbed(draw, X):
+    """``X`` (a valid input) with at most one thing made wrong or unusual."""
+    how = draw(st.sampled_from(PERTURBATIONS), label="perturbation")
+    if how == "nonfinite":
+        bad = draw(st.sampled_from([np.nan, np.inf, -np.inf]))
+        if isinstance(X, list):
+            i = draw(st.integers(0, len(X) - 1))
+            item = np.array(X[i], dtype=np.float64)
+            item.flat[draw(st.integers(0, item.size - 1))] = bad
+            return X[:i] + [item] + X[i + 1 :]
+        X = X.astype(np.float64)  # a masked array stays masked
+        live = np.flatnonzero(~np.ma.getmaskarray(X).ravel())
+        if live.size:
+            np.ma.getdata(X).flat[draw(st.sampled_from(live.tolist()))] = bad
+        return X
+    if how == "dtype":
+        dtype = draw(st.sampled_from(CAST_TO))
+        if isinstance(X, list):
+            return [np.asarray(x).astype(dtype) for x in X]
+        return X.astype(dtype)
+    if how == "ragged" and isinstance(X, list) and len(X) > 1:
+        i = draw(st.integers(0, len(X) - 1))
+        item = np.asarray(X[i])
+        item = item[:, None] if item.ndim == 1 else item
+        return X[:i] + [np.column_stack([item, item[:, :1]])] + X[i + 1 :]
+    if how == "empty":
+        if isinstance(X, list):
+            i = draw(st.integers(0, len(X) - 1))
+            return X[:i] + [np.asarray(X[i])[:0]] + X[i + 1 :]
+        axis = draw(st.integers(0, X.ndim - 1))
+        return (
+            np.take(X, [], axis=axis)
+            if not isinstance(X, np.ma.MaskedArray)
+            else (X[:0] if axis == 0 else X[:, :0])
+        )
+    if how in ("hole", "partial") and isinstance(X, np.ma.MaskedArray) and X.ndim == 3:
+        mask = np.ma.getmaskarray(X).copy()
+        i = draw(st.integers(0, X.shape[0] - 1))
+        t = draw(st.integers(0, X.shape[1] - 1))
+        if how == "hole":
+            mask[i, t, :] = True  # may cut the row in two, or empty it
+        else:
+            mask[i, t, 0] = not mask[i, t, 0]  # one value of a step
+        return np.ma.MaskedArray(np.ma.getdata(X), mask=mask)
+    return X
+
+
+def near_valid_numeric(n_features, max_len=5):
+    return valid_numeric(n_features=n_features, max_len=max_len).flatmap(
+        lambda pair: perturbed(pair[0])
+    )
+
+
+SYMBOLS = st.sampled_from(["a", "b", "c", "x", "é"])
+
+
+@st.composite
+def near_valid_tokens(draw, char_level=True, width=None):
+    """Corpora, contexts or symbol tables, some with unknown symbols."""
+    if char_level:
+        form = draw(st.sampled_from(["str", "strs", "table", "masked"]))
+        if form == "str":
+            return draw(st.text("abcx", max_size=12))
+        if form == "strs":
+            return draw(st.lists(st.text("abcxé", max_size=8), min_size=1, max_size=3))
+        shape = (draw(st.integers(1, 3)), width or draw(st.integers(1, 4)))
+        X = draw(hnp.arrays(np.dtype("<U1"), shape, elements=SYMBOLS))
+        if form == "masked":
+            X = np.ma.MaskedArray(X, mask=draw(hnp.arrays(np.bool_, shape)))
+        return perturbed_symbols(draw, X)
+    rows = st.lists(st.sampled_from([0, 1, 2, 3, 2.0, "a"]), min_size=0, max_size=8)
+    X = draw(st.lists(rows, min_size=1, max_size=3))
+    if draw(st.booleans()):
+        k = width or draw(st.integers(1, 4))
+        X = draw(
+            hnp.arrays(
+                np.int64, (draw(st.integers(1, 3)), k), elements=st.integers(0, 3)
+            )
+        )
+        return perturbed_symbols(draw, X)
+    return X
+
+
+def perturbed_symbols(draw, X):
+    how = draw(st.sampled_from(["none", "none", "nonfinite", "object", "empty"]))
+    if how == "nonfinite":
+        X = X.astype(object)
+        X.flat[draw(st.integers(0, X.size - 1))] = draw(
+            st.sampled_from([np.nan, np.inf])
+        )
+    elif how == "object":
+        X = X.astype(object)
+    elif how == "empty":
+        X = X[:, :0]
+    return X
+
+
+@st.composite
+def one_hot_scores(draw, n_categories):
+    """Inputs of inverse_transform: scores per category, with the odd error."""
+    C = n_categories + draw(st.sampled_from([0, 0, 0, 1, -1]))
+    form = draw(st.sampled_from(["3d", "list", "masked"]))
+    values = st.sampled_from([0.0, 1.0, 0.5, -1.0, np.nan])
+    if form == "list":
+        return [
+            draw(hnp.arrays(np.float64, (draw(st.integers(0, 4)), C), elements=values))
+            for _ in range(draw(st.integers(1, 3)))
+        ]
+    shape = (draw(st.integers(1, 3)), draw(st.integers(1, 4)), C)
+    X = draw(hnp.arrays(np.float64, shape, elements=values))
+    if form == "masked":
+        X = np.ma.MaskedArray(X, mask=draw(hnp.arrays(np.bool_, shape)))
+    return X
+
+
+def describe_for(name, X):
+    """describe(X), plus the shapes that this estimator cannot take."""
+    tags = describe(X)
+    ndim = np.ndim(X) if isinstance(X, np.ndarray) else None
+    if name in ("SlidingWindowTransformer", "CharRNNGenerator") and ndim not in (
+        None,
+        2,
+    ):
+        tags.add("shape")
+    if name == "SlidingWindowTransformer" and isinstance(X, (list, tuple)):
+        try:
+            if np.asarray(X).ndim != 2:
+                tags.add("shape")
+        except ValueError:
+            tags.add("ragged")
+    if name == "OneHotCharEncoder" and ndim == 3 and X.shape[2] != 1:
+        tags.add("shape")
+    if name != "CharRNNGenerator" and isinstance(X, str):
+        tags.add("shape")  # a scalar where an array is expected
+    if SPECS[name]["kind"] == "tokens" and isinstance(X, list):
+        # sequences of symbols are 1-D (the encoder also takes (n, 1))
+        for item in X:
+            shape = np.shape(item) if not isinstance(item, str) else (len(item),)
+            if len(shape) != 1 and not (
+                name == "OneHotCharEncoder" and len(shape) == 2 and shape[1] == 1
+            ):
+                tags.add("shape")
+    return tags
+
+
+def matching_y(name, X, per_step, classes=(0, 1), n_outputs=1):
+    """Targets that go with ``X`` (per step for the tagger when ``per_step``)."""
+    n = n_sequences(X)
+    classes = np.asarray(classes)
+    if name == "RNNClassifier":
+        return classes[np.arange(n) % 2]
+    if name == "RNNRegressor":
+        y = np.linspace(-1, 1, n)
+        return y if n_outputs == 1 else np.column_stack([y] * n_outputs)
+    two_d = isinstance(X, np.ndarray) and not isinstance(X, np.ma.MaskedArray)
+    if not per_step and two_d and X.ndim == 2:
+        return np.arange(n) % 2  # the one-to-one reading
+    if isinstance(X, np.ndarray) and X.ndim >= 2:
+        return (np.arange(X.shape[0] * X.shape[1]) % 2).reshape(X.shape[:2])
+    try:
+        return [np.arange(len(x)) % 2 for x in X]
+    except TypeError:
+        return np.arange(n) % 2
+
+
+ANY_Y = st.one_of(
+    arrays(max_dims=3),
+    st.lists(TOKENS, max_size=4),
+    ragged_lists(),
+    WRONG_TYPES,
+)
+
+
+@st.composite
+def near_valid_table(draw, n_features, symbols):
+    """One sequence as time-ordered rows (numbers or symbols), maybe perturbed."""
+    n = draw(st.integers(1, 6))
+    if symbols:
+        X = draw(hnp.arrays(np.dtype("<U1"), (n, n_features), elements=SYMBOLS))
+        return perturbed_symbols(draw, X)
+    X = draw(hnp.arrays(np.float64, (n, n_features), elements=st.floats(-3, 3)))
+    return draw(perturbed(X))
+
+
+def near_valid(name, est=None):
+    """Valid-looking inputs for ``name`` (fitted ``est``), some perturbed."""
+    kind = SPECS[name]["kind"]
+    if kind == "numeric":
+        F = 2 if est is None else est.n_features_per_step_
+        return near_valid_numeric(F, max_len=5 if est is None else 12)
+    if kind == "table":
+        F = 2 if est is None else est.n_features_in_
+        return near_valid_table(F, symbols=est is not None and F == 1)
+    if name == "CharRNNGenerator":
+        char_level = est is None or est._char_level
+        return near_valid_tokens(char_level=char_level)
+    width = getattr(est, "n_features_in_", None)
+    if est is not None and est.categories_.dtype.kind in "iu":
+        return near_valid_tokens(char_level=False, width=width)
+    return near_valid_tokens(char_level=True, width=width)
+
+
+#: Keywords a fit may name that no input tag stands for.
+FIT_EXTRA = {
+    # every document shorter than 2 tokens: nothing to learn from
+    "CharRNNGenerator": ("2 tokens",),
+}
+
+
+# ------------------------------------------------------- regression tests
+# Each reproduces an example the properties above found, with the fix's
+# commit in mind: what was wrong, and what happens now.
