@@ -150,6 +150,12 @@ def _from_list(X, dtype):
                 f"Sequence {i} is a str; this estimator takes numeric sequences "
                 "(encode characters first, e.g. with OneHotCharEncoder)."
             )
+        if isinstance(s, np.ma.MaskedArray) and np.ma.getmaskarray(s).any():
+            raise TypeError(
+                f"Sequence {i} is a masked array with masked values. In the list "
+                "form each sequence has its own length: pass only its present "
+                "steps (the data under a mask is never read)."
+            )
         a = np.asarray(s)
         if a.dtype.kind == "c":
             raise TypeError(f"Sequence {i} is complex; complex data is not supported.")

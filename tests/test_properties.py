@@ -875,3 +875,18 @@ FIT_EXTRA = {
 # ------------------------------------------------------- regression tests
 # Each reproduces an example the properties above found, with the fix's
 # commit in mind: what was wrong, and what happens now.
+
+
+@pytest.mark.parametrize("Est", [RNNClassifier, RNNRegressor, RNNSequenceTagger])
+def test_list_of_masked_arrays_is_refused_not_read_under_the_mask(Est):
+    # Found: the mask of a list item was dropped, so the hidden data (here
+    # 1e6) went into the numbers. Now a TypeError names the masked array.
+    X = _X3
+    y = FIT_Y[Est.__name__]
+    est = make(Est.__name__).fit(X, y)
+    item = np.ma.MaskedArray([[1.0, 2.0], [1e6, 1e6]], mask=[[0, 0], [1, 1]])
+    with pytest.raises(TypeError, match="masked"):
+        est.predict([item])
+    # an item with nothing masked is an array like any other
+    plain = np.ma.MaskedArray([[1.0, 2.0]])
+    assert_array_equal(est.predict([plain]), est.predict([plain.data]))
