@@ -202,6 +202,11 @@ def _from_masked(X, dtype):
         X = X[:, :, None]
     if X.ndim != 3:
         raise ValueError(f"A masked X must be 2-D or 3-D, got {X.ndim} dimensions.")
+    if 0 in X.shape:
+        raise ValueError(
+            f"X has shape {X.shape}: it needs sequences, steps and features "
+            "(an empty masked X)."
+        )
     mask = np.ma.getmaskarray(X)
     step_mask = mask.all(axis=2)
     if np.any(mask.any(axis=2) & ~step_mask):

@@ -890,3 +890,17 @@ def test_list_of_masked_arrays_is_refused_not_read_under_the_mask(Est):
     # an item with nothing masked is an array like any other
     plain = np.ma.MaskedArray([[1.0, 2.0]])
     assert_array_equal(est.predict([plain]), est.predict([plain.data]))
+
+
+@pytest.mark.parametrize("Est", [RNNClassifier, RNNRegressor, RNNSequenceTagger])
+def test_masked_X_without_sequences_is_refused(Est):
+    # Found: fit on an empty masked X failed with "range() arg 3 must not be
+    # zero", and predict returned an empty array. Now both name the shape.
+    y = FIT_Y[Est.__name__]
+    empty = np.ma.zeros((0, 3, 2))
+    with pytest.raises(ValueError, match=r"shape \(0, 3, 2\)"):
+        make(Est.__name__).fit(empty, y[:0])
+    est = make(Est.__name__).fit(_X3, y)
+    for X in (empty, np.ma.zeros((2, 0, 2)), np.ma.zeros((2, 3, 0))):
+        with pytest.raises(ValueError, match="shape"):
+            est.predict(X)
