@@ -316,7 +316,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
 
     def _logits(self, X):
         check_is_fitted(self)
-        seqs = check_sequences(self, X, reset=False, dtype=self._dtype)
+        # the fitted network's dtype: set_params(dtype=...) acts at the next fit
+        seqs = check_sequences(self, X, reset=False, dtype=self._net.dtype)
         return self._forward(seqs)
 
     def predict_log_proba(self, X):

@@ -395,10 +395,10 @@ class CharRNNGenerator(BaseRNN):
     def _epoch_batches(self, corpus, rng):
         phase = int(rng.integers(1, self.seq_length + 1)) if self.shuffle else 0
         streams = _Streams(corpus, self._n_streams(), self.seq_length, phase)
-        shape = (self._net.n_states, streams.n_streams, self.hidden_size)
-        state = {"h": np.zeros(shape, self._dtype)}
+        shape = (self._net.n_states, streams.n_streams, self._net.hidden_size)
+        state = {"h": np.zeros(shape, self._net.dtype)}
         if self._net.cell.has_cell_state:
-            state["c"] = np.zeros(shape, self._dtype)
+            state["c"] = np.zeros(shape, self._net.dtype)
         for batch in streams.batches():
             yield batch, state
 
@@ -452,9 +452,9 @@ class CharRNNGenerator(BaseRNN):
                 for s, n in zip(corpus.starts[docs], corpus.lengths[docs], strict=True)
             ]
             streams.n_streams = len(streams.segments)
-        shape = (self._net.n_states, streams.n_streams, self.hidden_size)
-        h = np.zeros(shape, self._dtype)
-        c = np.zeros(shape, self._dtype) if self._net.cell.has_cell_state else None
+        shape = (self._net.n_states, streams.n_streams, self._net.hidden_size)
+        h = np.zeros(shape, self._net.dtype)
+        c = np.zeros(shape, self._net.dtype) if self._net.cell.has_cell_state else None
         total, count = 0.0, 0
         for live, starts, lengths, resets in streams.batches():
             h[:, live[resets]] = 0
@@ -499,11 +499,11 @@ class CharRNNGenerator(BaseRNN):
             ``c`` is None unless LSTM.
         """
         B = len(corpus)
-        shape = (self._net.n_states, B, self.hidden_size)
-        h = np.zeros(shape, self._dtype)
-        c = np.zeros(shape, self._dtype) if self._net.cell.has_cell_state else None
+        shape = (self._net.n_states, B, self._net.hidden_size)
+        h = np.zeros(shape, self._net.dtype)
+        c = np.zeros(shape, self._net.dtype) if self._net.cell.has_cell_state else None
         with np.errstate(divide="ignore"):
-            log_prior = np.log(self.token_prior_).astype(self._dtype)
+            log_prior = np.log(self.token_prior_).astype(self._net.dtype)
         logits = np.tile(log_prior, (B, 1))
         nonempty = np.flatnonzero(corpus.lengths > 0)
         if len(nonempty):
@@ -537,7 +537,7 @@ class CharRNNGenerator(BaseRNN):
             Columns follow ``classes_``.
         """
         corpus = self._encode(X)
-        out = np.empty((len(corpus), len(self.classes_)), dtype=self._dtype)
+        out = np.empty((len(corpus), len(self.classes_)), dtype=self._net.dtype)
         order = Sequences(
             corpus.codes, corpus.starts, corpus.lengths, "tokens"
         ).canonical_order()

@@ -239,7 +239,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         ndarray of shape (n_sequences,) or (n_sequences, n_outputs)
         """
         check_is_fitted(self)
-        seqs = check_sequences(self, X, reset=False, dtype=self._dtype)
+        # the fitted network's dtype: set_params(dtype=...) acts at the next fit
+        seqs = check_sequences(self, X, reset=False, dtype=self._net.dtype)
         out = self._forward(seqs).astype(self._y_dtype, copy=False)
         return out[:, 0] if self._y_1d else out
 

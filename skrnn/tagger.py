@@ -407,7 +407,10 @@ class RNNSequenceTagger(ClassifierMixin, BaseRNN):
             one_to_one = getattr(self, "_one_to_one", False)
         one_to_one = one_to_one and check_X_forms(X) == "2d"
         two_d = "features" if one_to_one else "steps"
-        seqs = check_sequences(self, X, reset=reset, dtype=self._dtype, two_d=two_d)
+        # once fitted, the network's dtype: set_params(dtype=...) acts at the
+        # next fit
+        dtype = self._dtype if reset else self._net.dtype
+        seqs = check_sequences(self, X, reset=reset, dtype=dtype, two_d=two_d)
         return seqs, one_to_one
 
     def _steps(self, X, y, sample_weight, *, reset):

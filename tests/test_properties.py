@@ -904,3 +904,49 @@ def test_masked_X_without_sequences_is_refused(Est):
     for X in (empty, np.ma.zeros((2, 0, 2)), np.ma.zeros((2, 3, 0))):
         with pytest.raises(ValueError, match="shape"):
             est.predict(X)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "RNNClassifier-3d",
+        "RNNRegressor-3d",
+        "RNNSequenceTagger-3d",
+        "CharRNNGenerator-chars",
+    ],
+)
+def test_inference_ignores_hyperparameters_changed_after_fit(fitted, key):
+    # Found: after set_params(dtype="float64") (or hidden_size=8 for the
+    # generator) without a refit, inference built its input or its state
+    # from the new value and failed ("Dense input must have ... dtype
+    # float32", "h0 must have shape (1, 1, 4), got (1, 1, 8)"). A fitted
+    # model's predictions depend on the fitted network only, as in
+    # scikit-learn; the new values act at the next fit.
+    est = copy.deepcopy(fitted[key])
+    char_level = key.startswith("CharRNNGenerator")
+    X = "abca" if char_level else _X3
+    methods = ["predict", "score"] + (
+        ["predict_proba"] if "Regressor" not in key else []
+    )
+    args = () if char_level else (FIT_Y[type(est).__name__],)
+    before = {
+        m: getattr(est, m)(X, *args) if m == "score" else getattr(est, m)(X)
+        for m in methods
+    }
+    if char_level:
+        before["generate"] = est.generate("ab", 3, random_state=0)
+    est.set_params(dtype="float64", hidden_size=8)
+    for m, expected in before.items():
+        if m == "generate":
+            assert est.generate("ab", 3, random_state=0) == expected
+            continue
+        got = getattr(est, m)(X, *args) if m == "score" else getattr(est, m)(X)
+        assert_array_equal(got, expected)
+
+
+def test_generator_takes_true_as_an_integer():
+    # Found: hidden_size=True (an Integral, as scikit-learn's validation
+    # accepts) failed in fit with "an integer is required" when the
+    # generator shaped its state; the other estimators read it as 1.
+    gen = CharRNNGenerator(hidden_size=True, seq_length=3, max_iter=1).fit("abcab")
+    assert gen.params_["W_hh_l0"].shape == (1, 4)
