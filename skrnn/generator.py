@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """CharRNNGenerator: a language model over characters (or any tokens)."""
 
+from collections.abc import Sequence
 from numbers import Integral, Real
 
 import numpy as np
@@ -659,6 +660,14 @@ class CharRNNGenerator(BaseRNN):
             raise ValueError(f"top_k must be a positive integer, got {top_k!r}.")
         if top_p is not None and (not isinstance(top_p, Real) or not 0 < top_p <= 1):
             raise ValueError(f"top_p must be in (0, 1], got {top_p!r}.")
+        scalar_array = isinstance(seed, np.ndarray) and seed.ndim == 0
+        if scalar_array or not isinstance(seed, (Sequence, np.ndarray)):
+            expected = (
+                "a str or a list of str"
+                if self._char_level
+                else "a sequence of tokens or a list of them"
+            )
+            raise TypeError(f"seed must be {expected}; got {type(seed).__name__}.")
         single = (
             isinstance(seed, str)
             if self._char_level

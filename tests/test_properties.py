@@ -950,3 +950,22 @@ def test_generator_takes_true_as_an_integer():
     # generator shaped its state; the other estimators read it as 1.
     gen = CharRNNGenerator(hidden_size=True, seq_length=3, max_iter=1).fit("abcab")
     assert gen.params_["W_hh_l0"].shape == (1, 4)
+
+
+@pytest.mark.parametrize(
+    "key, seed",
+    [
+        ("CharRNNGenerator-tokens", np.array(0)),
+        ("CharRNNGenerator-tokens", None),
+        ("CharRNNGenerator-tokens", 5),
+        ("CharRNNGenerator-chars", None),
+        ("CharRNNGenerator-chars", 5),
+        ("CharRNNGenerator-chars", {"a": 1}),
+    ],
+)
+def test_generate_names_a_seed_of_the_wrong_type(fitted, key, seed):
+    # Found: generate(np.array(0)) on a token model failed with "len() of
+    # unsized object", and a None or int seed with "'int' object is not
+    # iterable". Now a TypeError says what a seed must be.
+    with pytest.raises(TypeError, match="seed must be"):
+        fitted[key].generate(seed, 2)
