@@ -6,6 +6,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.sparse import issparse
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import PREDICT_CHUNK, BaseRNN
@@ -675,10 +676,11 @@ class CharRNNGenerator(BaseRNN):
         )
         seeds = [seed] if single else list(seed)
         corpus = self._encode(seeds if self._char_level else [list(s) for s in seeds])
+        # check_random_state names a value that cannot seed (a str, a
+        # Generator, ...); None is a fresh unseeded stream, as before
+        random_state = np.random.RandomState() if random_state is None else random_state
         rng = np.random.default_rng(
-            np.random.RandomState(random_state).randint(np.iinfo(np.int32).max)
-            if not isinstance(random_state, np.random.RandomState)
-            else random_state.randint(np.iinfo(np.int32).max)
+            check_random_state(random_state).randint(np.iinfo(np.int32).max)
         )
         logits, h, c = self._final(corpus)
         B = len(seeds)

@@ -969,3 +969,17 @@ def test_generate_names_a_seed_of_the_wrong_type(fitted, key, seed):
     # iterable". Now a TypeError says what a seed must be.
     with pytest.raises(TypeError, match="seed must be"):
         fitted[key].generate(seed, 2)
+
+
+@pytest.mark.parametrize("random_state", ["x", 1.5, np.random.default_rng(0)])
+def test_generate_names_a_random_state_that_cannot_seed(fitted, random_state):
+    # Found: generate(random_state="x") failed with "Cannot cast scalar from
+    # dtype('<U1') to dtype('int64') according to the rule 'safe'" (a
+    # Generator likewise). Now scikit-learn's check_random_state names it.
+    with pytest.raises(ValueError, match="cannot be used to seed"):
+        fitted["CharRNNGenerator-chars"].generate("ab", 2, random_state=random_state)
+    # and a valid random_state gives what it gave before
+    gen = fitted["CharRNNGenerator-chars"]
+    assert gen.generate("ab", 5, random_state=3) == gen.generate(
+        "ab", 5, random_state=np.random.RandomState(3)
+    )
