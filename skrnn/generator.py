@@ -655,6 +655,7 @@ class CharRNNGenerator(BaseRNN):
         check_is_fitted(self)
         if not isinstance(n, Integral) or n < 0:
             raise ValueError(f"n must be a non-negative integer, got {n!r}.")
+        n = int(n)  # True is an Integral; np.empty takes no bool dimension
         if not isinstance(temperature, Real) or not temperature >= 0:
             raise ValueError(f"temperature must be >= 0, got {temperature!r}.")
         if top_k is not None and (not isinstance(top_k, Integral) or top_k < 1):

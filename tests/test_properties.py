@@ -983,3 +983,12 @@ def test_generate_names_a_random_state_that_cannot_seed(fitted, random_state):
     assert gen.generate("ab", 5, random_state=3) == gen.generate(
         "ab", 5, random_state=np.random.RandomState(3)
     )
+
+
+def test_generate_takes_true_as_one_token(fitted):
+    # Found: generate("ab", True) (n is validated as an Integral, which True
+    # is) failed with "an integer is required" when allocating the output.
+    gen = fitted["CharRNNGenerator-chars"]
+    assert gen.generate("ab", True, random_state=0) == gen.generate(
+        "ab", 1, random_state=0
+    )
