@@ -395,7 +395,10 @@ class CharRNNGenerator(BaseRNN):
         return 64 if self.batch_size == "auto" else self.batch_size
 
     def _epoch_batches(self, corpus, rng):
-        phase = int(rng.integers(1, self.seq_length + 1)) if self.shuffle else 0
+        # A phase beyond a document reads it whole, so capping the bound (only
+        # a seq_length past int64 reaches it) changes no window and no draw.
+        high = min(self.seq_length, np.iinfo(np.int64).max - 1)
+        phase = int(rng.integers(1, high + 1)) if self.shuffle else 0
         streams = _Streams(corpus, self._n_streams(), self.seq_length, phase)
         shape = (self._net.n_states, streams.n_streams, self._net.hidden_size)
         state = {"h": np.zeros(shape, self._net.dtype)}

@@ -992,3 +992,12 @@ def test_generate_takes_true_as_one_token(fitted):
     assert gen.generate("ab", True, random_state=0) == gen.generate(
         "ab", 1, random_state=0
     )
+
+
+def test_generator_takes_a_seq_length_beyond_int64():
+    # Found: seq_length=10**30 (valid: an int >= 1) failed in fit with "high
+    # is out of bounds for int64" when drawing the epoch's phase. A window
+    # longer than the corpus reads each document whole.
+    big = make("CharRNNGenerator", seq_length=10**30).fit("abcab")
+    whole = make("CharRNNGenerator", seq_length=10**6).fit("abcab")
+    assert_array_equal(big._params, whole._params)
