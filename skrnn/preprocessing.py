@@ -296,15 +296,16 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = self._check_X(X, reset=False)
         n_rows, n_features = X.shape
-        n_missing = self.seq_length - 1
+        seq_length = int(self.seq_length)  # True is an Integral: 1
+        n_missing = seq_length - 1
         padded = np.empty((n_rows + n_missing, n_features), dtype=X.dtype)
         padded[:n_missing] = _empty_value(X.dtype)
         padded[n_missing:] = X
         # (n_rows, n_features, seq_length) view -> (n_rows, seq_length, n_features)
-        windows = sliding_window_view(padded, self.seq_length, axis=0)
+        windows = sliding_window_view(padded, seq_length, axis=0)
         data = windows.transpose(0, 2, 1).copy()
         # Step j of row i is row i - n_missing + j of X: missing when negative.
-        missing = np.add.outer(np.arange(n_rows), np.arange(self.seq_length))
+        missing = np.add.outer(np.arange(n_rows), np.arange(seq_length))
         missing = missing < n_missing
         mask = np.repeat(missing[:, :, np.newaxis], n_features, axis=2)
         return np.ma.MaskedArray(data, mask=mask)

@@ -1001,3 +1001,11 @@ def test_generator_takes_a_seq_length_beyond_int64():
     big = make("CharRNNGenerator", seq_length=10**30).fit("abcab")
     whole = make("CharRNNGenerator", seq_length=10**6).fit("abcab")
     assert_array_equal(big._params, whole._params)
+
+
+def test_sliding_window_takes_true_as_one():
+    # Found: SlidingWindowTransformer(seq_length=True) (an Integral, so
+    # accepted) failed in transform with "an integer is required".
+    X = _X3[:, 0]
+    Xt = SlidingWindowTransformer(seq_length=True).fit_transform(X)
+    assert_array_equal(Xt, SlidingWindowTransformer(seq_length=1).fit_transform(X))
