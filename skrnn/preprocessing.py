@@ -297,6 +297,15 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         X = self._check_X(X, reset=False)
         n_rows, n_features = X.shape
         seq_length = int(self.seq_length)  # True is an Integral: 1
+        # The output, its mask and the step indices hold n_rows * seq_length
+        # (* n_features) entries of up to 8 bytes: past what an array can
+        # address, say so (a merely large output is a MemoryError, as usual).
+        if n_rows * seq_length * max(n_features, 1) * 8 > np.iinfo(np.intp).max:
+            raise ValueError(
+                f"seq_length={seq_length} is too large: the output would hold "
+                f"{n_rows} x {seq_length} x {n_features} values, more than an "
+                "array can address."
+            )
         n_missing = seq_length - 1
         padded = np.empty((n_rows + n_missing, n_features), dtype=X.dtype)
         padded[:n_missing] = _empty_value(X.dtype)

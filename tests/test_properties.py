@@ -1009,3 +1009,12 @@ def test_sliding_window_takes_true_as_one():
     X = _X3[:, 0]
     Xt = SlidingWindowTransformer(seq_length=True).fit_transform(X)
     assert_array_equal(Xt, SlidingWindowTransformer(seq_length=1).fit_transform(X))
+
+
+def test_sliding_window_names_a_seq_length_past_any_array():
+    # Found: seq_length=10**30 (valid: an int >= 1) failed in transform with
+    # numpy's "Maximum allowed dimension exceeded", which names nothing. Now
+    # a ValueError names seq_length before anything is allocated.
+    swt = SlidingWindowTransformer(seq_length=10**30).fit(_X3[:, 0])
+    with pytest.raises(ValueError, match="seq_length=10+ is too large"):
+        swt.transform(_X3[:, 0])
