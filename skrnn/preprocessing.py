@@ -354,6 +354,20 @@ def _sorted_for_message(values):
         return sorted(values, key=str)
 
 
+def _onehot_dtype(dtype):
+    """``np.dtype(dtype)`` if it is a number type, else an error naming it."""
+    try:
+        out = np.dtype(dtype)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"dtype={dtype!r} is not a NumPy data type: {exc}") from None
+    if out.kind not in "biufc":
+        raise ValueError(
+            "dtype must be a number type (bool, integer, float or complex) to "
+            f"hold 0 and 1, got dtype={dtype!r} ({out})."
+        )
+    return out
+
+
 def _is_sequence_list(X):
     """True if X is the variable-length list form of OneHotCharEncoder."""
     if not isinstance(X, (list, tuple)) or len(X) == 0:
@@ -583,6 +597,7 @@ class OneHotCharEncoder(TransformerMixin, BaseEstimator):
         self : object
             The fitted encoder.
         """
+        _onehot_dtype(self.dtype)
         values, mask, _ = self._check_X(X, reset=True)
         seen = _unique_symbols(values[~mask])
         if isinstance(self.categories, str):  # 'auto'
@@ -624,7 +639,9 @@ class OneHotCharEncoder(TransformerMixin, BaseEstimator):
         values, mask, restore = self._check_X(X, reset=False)
         codes = self._encode(values, mask)
         n_categories = self.categories_.shape[0]
-        onehot = np.zeros((values.shape[0], n_categories), dtype=self.dtype)
+        onehot = np.zeros(
+            (values.shape[0], n_categories), dtype=_onehot_dtype(self.dtype)
+        )
         rows = np.flatnonzero(codes >= 0)
         onehot[rows, codes[rows]] = 1
         return restore(onehot, mask)

@@ -1018,3 +1018,28 @@ def test_sliding_window_names_a_seq_length_past_any_array():
     swt = SlidingWindowTransformer(seq_length=10**30).fit(_X3[:, 0])
     with pytest.raises(ValueError, match="seq_length=10+ is too large"):
         swt.transform(_X3[:, 0])
+
+
+@pytest.mark.parametrize("dtype", [str, "U3", "datetime64[s]", "V4", "i4, i4"])
+def test_one_hot_refuses_a_dtype_that_is_not_a_number(dtype):
+    # Found: OneHotCharEncoder(dtype=str) returned the strings '1' and '',
+    # dtype="datetime64[s]" dates of 1970, and dtype="V4" failed with "a
+    # bytes-like object is required, not 'int'". Now fit names the dtype.
+    with pytest.raises(ValueError, match="dtype must be a number type"):
+        OneHotCharEncoder(dtype=dtype).fit([["a", "b"]])
+    enc = OneHotCharEncoder().fit([["a", "b"]]).set_params(dtype=dtype)
+    with pytest.raises(ValueError, match="dtype must be a number type"):
+        enc.transform([["a", "b"]])
+
+
+@pytest.mark.parametrize("dtype", [-1, "x", [1], float("nan")])
+def test_one_hot_names_a_dtype_that_is_not_a_data_type(dtype):
+    with pytest.raises(TypeError, match=r"dtype=.* is not a NumPy data type"):
+        OneHotCharEncoder(dtype=dtype).fit([["a", "b"]])
+
+
+@pytest.mark.parametrize("dtype", [bool, np.int8, np.float16, None, complex])
+def test_one_hot_takes_any_number_type(dtype):
+    Xt = OneHotCharEncoder(dtype=dtype).fit_transform([["a", "b"]])
+    assert Xt.dtype == np.dtype(dtype)
+    assert_array_equal(Xt, [[[1, 0], [0, 1]]])
