@@ -115,7 +115,6 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
-        tags.non_deterministic = False
         return tags
 
     # ------------------------------------------------------------- fitted API

@@ -26,6 +26,8 @@ from sklearn.utils import assert_all_finite, check_array
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._persistence import VersionedPickleMixin
+
 __all__ = [
     "SLIDING_WINDOW_EXPECTED_FAILURES",
     "OneHotCharEncoder",
@@ -174,7 +176,7 @@ def sliding_windows(sequence, seq_length, horizon=1):
     return X, y
 
 
-class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
+class SlidingWindowTransformer(VersionedPickleMixin, TransformerMixin, BaseEstimator):
     """Give every row of one long sequence the window of rows ending at it.
 
     The adapter between the two shapes of sequence data: X is ONE sequence
@@ -379,7 +381,7 @@ def _is_sequence_list(X):
     return None not in lengths and len(lengths) > 1
 
 
-class OneHotCharEncoder(TransformerMixin, BaseEstimator):
+class OneHotCharEncoder(VersionedPickleMixin, TransformerMixin, BaseEstimator):
     """Encode sequences of symbols as sequences of one-hot vectors.
 
     The seed tutorial's ``tf.one_hot(X, len(chars))``: every step of every

@@ -192,18 +192,7 @@ def test_the_pickle_records_the_skrnn_version(name, Est):
     assert "_skrnn_version" not in vars(restored)
 
 
-def _version_param(name, Est):
-    marks = ()
-    if not issubclass(Est, BaseRNN):
-        marks = pytest.mark.xfail(
-            reason="not wired yet: the transformers of skrnn/preprocessing.py "
-            "do not use skrnn._persistence.VersionedPickleMixin",
-            strict=True,
-        )
-    return pytest.param(name, Est, marks=marks, id=name)
-
-
-@pytest.mark.parametrize("name, Est", [_version_param(n, E) for n, E in ESTIMATORS])
+@pytest.mark.parametrize("name, Est", ESTIMATORS)
 @pytest.mark.parametrize("load", [pickle.loads, lambda b: joblib.load(io.BytesIO(b))])
 def test_loading_a_pickle_of_another_version_warns(name, Est, load, monkeypatch):
     est = _fitted(Est)
