@@ -605,10 +605,23 @@ class OneHotCharEncoder(VersionedPickleMixin, TransformerMixin, BaseEstimator):
         if isinstance(self.categories, str):  # 'auto'
             self.categories_ = seen
             return self
-        given = np.asarray(list(self.categories))
-        if given.ndim != 1 or given.size == 0:
-            raise ValueError("categories must be a non-empty 1-D list of symbols.")
-        categories = _unique_symbols(given)
+        try:
+            given = np.asarray(list(self.categories))
+        except (TypeError, ValueError):  # not iterable (a type), or ragged
+            given = None
+        if given is None or given.ndim != 1 or given.size == 0:
+            raise ValueError(
+                "categories must be 'auto' or a non-empty 1-D list of symbols, "
+                f"got {self.categories!r}."
+            )
+        try:
+            categories = _unique_symbols(given)
+        except TypeError:
+            types = sorted({type(v).__name__ for v in given.tolist()})
+            raise TypeError(
+                "categories are sorted, so they must be uniformly strings or "
+                f"numbers; got the types {types}."
+            ) from None
         if self.handle_unknown == "error":
             outside = [v for v in seen.tolist() if v not in set(categories.tolist())]
             if outside:

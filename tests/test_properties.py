@@ -53,6 +53,7 @@ from skrnn import (
     RNNSequenceTagger,
     SlidingWindowTransformer,
 )
+from skrnn._training import NonFiniteError
 from skrnn.utils.discovery import all_estimators
 
 pytestmark = [
@@ -872,6 +873,96 @@ FIT_EXTRA = {
 }
 
 
+# ------------------------------------------------ absurd hyperparameters
+ABSURD = st.one_of(
+    st.sampled_from(
+        [
+            0,
+            -1,
+            -(10**30),
+            10**30,
+            2**63,
+            True,
+            False,
+            0.0,
+            -0.5,
+            0.5,
+            1.0,
+            1.5,
+            1e300,
+            -1e300,
+            5e-324,
+            np.nan,
+            np.inf,
+            -np.inf,
+            "",
+            "x",
+            "auto",
+            "float16",
+            None,
+            [],
+            [1],
+            {},
+            object(),
+            1j,
+            b"lstm",
+            np.float16,
+            np.dtype("float64"),
+            np.int64(3),
+            np.float64(np.nan),
+        ]
+    ),
+    st.integers(-(10**20), 10**20),
+    st.floats(),
+    st.text(max_size=3),
+    st.lists(TOKENS, max_size=3),
+    st.dictionaries(
+        st.sampled_from([0, 1, "a"]),
+        st.one_of(st.floats(), st.integers(-2, 2), st.text(max_size=1)),
+        max_size=2,
+    ),
+)
+#: Valid values that cost what they ask for (memory, time): above these,
+#: and below 2**62 (past any array, where an error must name them), skipped.
+COSTLY = {"hidden_size": 64, "num_layers": 8, "max_iter": 5, "verbose": 5}
+#: hidden_size and num_layers past any array: the network is built in
+#: _base.py / the engine without a size check (OverflowError, or a
+#: MemoryError with an empty message); reported to _base.py's owner.
+UNCHECKED_HUGE = {"hidden_size", "num_layers"}
+#: Words besides its name that may name a parameter's problem.
+PARAM_WORDS = {"early_stopping": ("validation",), "random_state": ("seed",)}
+#: Small valid training data of each estimator.
+TRAIN = {
+    "RNNClassifier": (_X3, FIT_Y["RNNClassifier"]),
+    "RNNRegressor": (_X3, FIT_Y["RNNRegressor"]),
+    "RNNSequenceTagger": (_X3, FIT_Y["RNNSequenceTagger"]),
+    "CharRNNGenerator": (["abcab", "cab"],),
+    "OneHotCharEncoder": ([["a", "b"], ["c", "a"]],),
+    "SlidingWindowTransformer": (_X3[:, 0],),
+}
+
+
+def _costly(name, param, value):
+    if not isinstance(value, Integral) or isinstance(value, bool):
+        return False
+    limit = COSTLY.get(param)
+    if param == "seq_length" and name == "SlidingWindowTransformer":
+        limit = 1000
+    if limit is None or value <= limit:
+        return False
+    return value < 2**62 or param in UNCHECKED_HUGE
+
+
+GENERATE_ARGS = ("n", "temperature", "top_k", "top_p", "random_state")
+
+
+# ------------------------------------------------ never a silent answer
+NUMERIC_3D = ["RNNClassifier-3d", "RNNRegressor-3d", "RNNSequenceTagger-3d"]
+
+
+SUPERVISED = {"RNNClassifier", "RNNRegressor", "RNNSequenceTagger"}
+
+
 # ------------------------------------------------------- regression tests
 # Each reproduces an example the properties above found, with the fix's
 # commit in mind: what was wrong, and what happens now.
@@ -1043,3 +1134,22 @@ def test_one_hot_takes_any_number_type(dtype):
     Xt = OneHotCharEncoder(dtype=dtype).fit_transform([["a", "b"]])
     assert Xt.dtype == np.dtype(dtype)
     assert_array_equal(Xt, [[[1, 0], [0, 1]]])
+
+
+@pytest.mark.parametrize(
+    "categories, error, match",
+    [
+        (np.float16, ValueError, "categories must be 'auto' or a non-empty 1-D"),
+        ([[1, 2], [3]], ValueError, "categories must be 'auto' or a non-empty 1-D"),
+        ([None, None], TypeError, r"categories are sorted.*\['NoneType'\]"),
+        ([None, "a"], TypeError, r"categories are sorted.*\['NoneType', 'str'\]"),
+    ],
+)
+def test_one_hot_names_categories_that_are_not_a_list_of_symbols(
+    categories, error, match
+):
+    # Found: categories=np.float16 (a type: array-like to scikit-learn's
+    # validation) failed with "'type' object is not iterable", and
+    # categories=[None, None] with a message about "the input argument".
+    with pytest.raises(error, match=match):
+        OneHotCharEncoder(categories=categories).fit([["a", "b"]])
