@@ -231,8 +231,9 @@ def _from_masked(X, dtype):
     raw = np.ma.getdata(X)
     if raw.dtype.kind not in "biuf":
         raise TypeError(f"X must be numeric, got dtype {raw.dtype}.")
-    data = np.where(mask, 0, raw).astype(dtype, copy=False)
+    data = np.where(mask, 0, raw)
     _finite_or_raise(data, "X")
+    data = _cast(data, dtype)  # names a value too large for dtype
     n, T, F = data.shape
     starts = np.arange(n) * T + first
     return Sequences(data.reshape(n * T, F), starts, lengths, "masked")

@@ -375,7 +375,9 @@ KEYWORDS = {
     "object": r"object|numeric|dtype|convert|type|symbol|token|sort",
     "type": r"type|expected|none|iterable|str\b|sequence|array|convert|numeric"
     r"|symbol|token|sort|dict|set\b|bytes|int\b|float|complex|range|object",
-    "large": r"too large|inf",
+    "large": r"too large|float32|float64",
+    "weight": r"sample_weight|weight",
+    "seed": r"seed",
     "none": r"none|nan|missing|type|numeric|sort|symbol|token",  # None reads as NaN
     "scalar": r"sequence|token|dimension|shape|scalar|iterable|len\(",
     "shape": r"dimension|\bdim\b|\dd\b|\d-d\b|shape|scalar|reshape|not a sequence",
@@ -395,6 +397,10 @@ def assert_names_problem(exc, tags, extra=()):
     message = str(exc).lower()
     assert message.strip(), f"empty message: {exc!r}"
     patterns = [KEYWORDS[t] for t in tags] + [re.escape(e.lower()) for e in extra]
+    if isinstance(exc, NonFiniteError) and "large" not in tags:
+        # training diverged on representable numbers: it says so (a value
+        # too large for the dtype must be named before training)
+        patterns.append("non-finite")
     assert patterns, f"error on an input with nothing wrong: {exc!r}"
     assert re.search("|".join(patterns), message), (
         f"{type(exc).__name__}({str(exc)!r}) names none of {sorted(tags)}"
@@ -462,6 +468,25 @@ FITS = {
     "CharRNNGenerator-ignore": lambda: make(
         "CharRNNGenerator", handle_unknown="ignore"
     ).fit("abcabca"),
+    # A vanilla relu cell's state can grow without bound: on large values or
+    # long sequences its outputs overflow (this one at 138 characters).
+    "CharRNNGenerator-relu": lambda: make(
+        "CharRNNGenerator",
+        cell="rnn",
+        activation="relu",
+        max_iter=3,
+        learning_rate_init=0.5,
+        random_state=2,
+    ).fit("abcab" * 3),
+    "RNNClassifier-relu": lambda: make(
+        "RNNClassifier", cell="rnn", activation="relu"
+    ).fit(_X3, _Y),
+    "RNNRegressor-relu": lambda: make(
+        "RNNRegressor", cell="rnn", activation="relu"
+    ).fit(_X3, FIT_Y["RNNRegressor"]),
+    "RNNSequenceTagger-relu": lambda: make(
+        "RNNSequenceTagger", cell="rnn", activation="relu"
+    ).fit(_X3, FIT_Y["RNNSequenceTagger"]),
     "CharRNNGenerator-tokens": lambda: make("CharRNNGenerator").fit(
         [[0, 1, 2, 0], [2, 1]]
     ),
@@ -535,7 +560,10 @@ def check_result(est, method, X, result, y=None):
     if name in ("RNNClassifier", "RNNRegressor"):
         if method == "predict" and name == "RNNClassifier":
             assert result.shape == (n,)
-            assert np.isin(result, est.classes_).all()
+            # the labels are those of finite probabilities (no argmax of NaN)
+            proba = est.predict_proba(X)
+            _check_proba(proba, (n, len(est.classes_)), log=False)
+            assert_array_equal(result, est.classes_[proba.argmax(axis=1)])
         elif method == "predict":
             shape = (n,) if est._y_1d else (n, est.n_outputs_)
             assert result.shape == shape
@@ -554,12 +582,16 @@ def check_result(est, method, X, result, y=None):
     C = len(est.classes_)
     if one_to_one:
         if method == "predict":
-            assert result.shape == (n,) and np.isin(result, est.classes_).all()
+            proba = est.predict_proba(X)  # finite: no argmax of NaN
+            _check_proba(proba, (n, C), log=False)
+            assert_array_equal(result, est.classes_[proba.argmax(axis=1)])
         else:
             _check_proba(result, (n, C), log=method.endswith("log_proba"))
         return
     lengths = sequence_lengths(X)
     if method == "predict":
+        for p in est.predict_proba(X):  # finite: no argmax of NaN
+            _check_proba(p, (len(p), C), log=False)
         if isinstance(X, list):
             assert [r.shape for r in result] == [(k,) for k in lengths]
             labels = np.concatenate(result)
@@ -590,6 +622,8 @@ def _check_proba(p, shape, log):
 def _check_generator(est, method, X, result):
     V = len(est.classes_)
     if method == "generate":
+        # the tokens were drawn from finite distributions
+        _check_proba(est.predict_proba(X), (_n_contexts(X), V), log=False)
         seeds = [X] if isinstance(result, (str, np.ndarray)) else list(X)
         results = [result] if isinstance(result, (str, np.ndarray)) else result
         assert len(results) == len(seeds)
@@ -606,7 +640,9 @@ def _check_generator(est, method, X, result):
         return
     n = _n_contexts(X)
     if method == "predict":
-        assert result.shape == (n,) and np.isin(result, est.classes_).all()
+        proba = est.predict_proba(X)  # finite: no argmax of NaN
+        _check_proba(proba, (n, V), log=False)
+        assert_array_equal(result, est.classes_[proba.argmax(axis=1)])
     else:
         _check_proba(result, (n, V), log=method == "predict_log_proba")
 
@@ -645,6 +681,7 @@ def _check_inverse(est, X, result):
 PERTURBATIONS = [
     "none",
     "none",
+    "scale",
     "nonfinite",
     "dtype",
     "ragged",
@@ -667,6 +704,11 @@ CAST_TO = [
 def perturbed(draw, X):
     """``X`` (a valid input) with at most one thing made wrong or unusual."""
     how = draw(st.sampled_from(PERTURBATIONS), label="perturbation")
+    if how == "scale":  # large values: an overflow, or too large for float32
+        scale = 10.0 ** draw(st.sampled_from([10, 20, 30, 37, 300]))
+        if isinstance(X, list):
+            return [np.asarray(x) * scale for x in X]
+        return X * scale
     if how == "nonfinite":
         bad = draw(st.sampled_from([np.nan, np.inf, -np.inf]))
         if isinstance(X, list):
@@ -724,9 +766,13 @@ SYMBOLS = st.sampled_from(["a", "b", "c", "x", "é"])
 def near_valid_tokens(draw, char_level=True, width=None):
     """Corpora, contexts or symbol tables, some with unknown symbols."""
     if char_level:
-        form = draw(st.sampled_from(["str", "strs", "table", "masked"]))
+        form = draw(st.sampled_from(["str", "strs", "long", "table", "masked"]))
         if form == "str":
             return draw(st.text("abcx", max_size=12))
+        if form == "long":  # far longer than any training window
+            return draw(st.text("abc", min_size=1, max_size=3)) * draw(
+                st.integers(10, 80)
+            )
         if form == "strs":
             return draw(st.lists(st.text("abcxé", max_size=8), min_size=1, max_size=3))
         shape = (draw(st.integers(1, 3)), width or draw(st.integers(1, 4)))
@@ -1153,3 +1199,17 @@ def test_one_hot_names_categories_that_are_not_a_list_of_symbols(
     # categories=[None, None] with a message about "the input argument".
     with pytest.raises(error, match=match):
         OneHotCharEncoder(categories=categories).fit([["a", "b"]])
+
+
+def test_masked_value_too_large_for_float32_is_named():
+    # Found: a masked X holding 3.4028235677973366e+38 (finite, but past
+    # float32) was refused with "Input X contains NaN or infinity", which
+    # it does not; the other forms say "a value too large for float32".
+    est = make("RNNClassifier").fit(_X3, _Y)
+    X = np.ma.MaskedArray(_X3.copy(), mask=np.zeros_like(_X3, dtype=bool))
+    X[0, 0, 0] = 3.4028235677973366e38
+    with pytest.raises(ValueError, match="too large for dtype"):
+        est.predict(X)
+    X[0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        est.predict(X)
