@@ -116,6 +116,28 @@ class _Streams:
             )
 
 
+def _join_seed(seed, new):
+    """The tokens of ``seed``, verbatim, then the generated tokens ``new``.
+
+    In the vocabulary's dtype when every seed token keeps its value there;
+    otherwise (an unknown token skipped under ``handle_unknown='ignore'``,
+    such as ``'tulip'`` in a ``'<U4'`` vocabulary or ``'zz'`` in an integer
+    one) an object array, so that nothing is truncated or converted.
+    """
+    tokens = list(seed)
+    try:
+        typed = np.asarray(tokens, dtype=new.dtype)
+        exact = typed.shape == (len(tokens),) and typed.tolist() == tokens
+    except (TypeError, ValueError):
+        exact = False
+    if exact:
+        return np.concatenate([typed, new])
+    out = np.empty(len(tokens) + len(new), dtype=object)
+    for j, token in enumerate(tokens + new.tolist()):
+        out[j] = token
+    return out
+
+
 class CharRNNGenerator(BaseRNN):
     """Recurrent language model over characters, words or any tokens.
 
@@ -701,9 +723,7 @@ class CharRNNGenerator(BaseRNN):
             if self._char_level:
                 results.append(seeds[i] + new)
             else:
-                results.append(
-                    np.concatenate([np.asarray(seeds[i], dtype=new.dtype), new])
-                )
+                results.append(_join_seed(seeds[i], new))
         return results[0] if single else results
 
     def __sklearn_tags__(self):

@@ -387,7 +387,7 @@ KEYWORDS = {
     "width": r"feature|width|steps|categor",  # against what fit saw
     "kind": r"characters|tokens|kind",  # char model given tokens, or back
     "unknown": r"unknown",
-    "y": r"\by\b|label|target|class|sample|entries|outputs|values|steps",
+    "y": r"\by\b|label|target|class|sample|entries|outputs|values|steps|\bdim\b|shape",
 }
 
 
@@ -622,9 +622,10 @@ def _check_proba(p, shape, log):
 def _check_generator(est, method, X, result):
     V = len(est.classes_)
     if method == "generate":
-        # the tokens were drawn from finite distributions
-        _check_proba(est.predict_proba(X), (_n_contexts(X), V), log=False)
         seeds = [X] if isinstance(result, (str, np.ndarray)) else list(X)
+        # the tokens were drawn from finite distributions
+        contexts = X if est._char_level else [list(seed) for seed in seeds]
+        _check_proba(est.predict_proba(contexts), (len(seeds), V), log=False)
         results = [result] if isinstance(result, (str, np.ndarray)) else result
         assert len(results) == len(seeds)
         for seed, r in zip(seeds, results, strict=True):
@@ -1213,3 +1214,30 @@ def test_masked_value_too_large_for_float32_is_named():
     X[0, 0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN or infinity"):
         est.predict(X)
+
+
+def test_generate_returns_a_token_seed_verbatim():
+    # Found: generate("", 2) on an integer token model failed with "invalid
+    # literal for int() with base 10: ''"; with handle_unknown='ignore', an
+    # unknown seed token was cast to the vocabulary's dtype: 'zz' with
+    # integer tokens failed the same way, 'tulip' became 'tuli' in a '<U4'
+    # vocabulary and 2.5 became 2. The seed is returned verbatim (an object
+    # array when the vocabulary's dtype cannot hold it).
+    ints = make("CharRNNGenerator", handle_unknown="ignore").fit([[0, 1, 2, 0], [2, 1]])
+    words = make("CharRNNGenerator", handle_unknown="ignore").fit(
+        [["rose", "is"], ["is", "a", "rose"]]
+    )
+    for gen, seed in [
+        (ints, ""),
+        (ints, [1, "zz"]),
+        (ints, [1, 2.5]),
+        (words, ["a", "tulip"]),
+    ]:
+        out = gen.generate(seed, 2, random_state=0)
+        assert len(out) == len(seed) + 2
+        assert list(out[: len(seed)]) == list(seed)
+        assert out[: len(seed)].tolist() == list(seed)
+        assert np.isin(out[len(seed) :], gen.classes_).all()
+    # known seeds keep the vocabulary's dtype
+    assert ints.generate([1, 2], 2).dtype == ints.classes_.dtype
+    assert words.generate(["a", "rose"], 2).dtype == words.classes_.dtype
