@@ -39,7 +39,8 @@ def _is_nested(y):
     if isinstance(y, np.ndarray):
         if y.ndim >= 2:
             return True
-        return y.dtype == object and y.size > 0 and np.ndim(y[0]) > 0
+        # (a 0-d y is not nested: the error comes with the layout check)
+        return y.dtype == object and y.ndim == 1 and y.size > 0 and np.ndim(y[0]) > 0
     if isinstance(y, (list, tuple)):
         return len(y) > 0 and np.ndim(y[0]) > 0
     return getattr(y, "ndim", 1) >= 2  # e.g. a DataFrame

@@ -387,7 +387,7 @@ KEYWORDS = {
     "width": r"feature|width|steps|categor",  # against what fit saw
     "kind": r"characters|tokens|kind",  # char model given tokens, or back
     "unknown": r"unknown",
-    "y": r"\by\b|label|target|class|sample|entries|outputs|values|steps|\bdim\b|shape",
+    "y": r"\by\b|label|target|class|sample|entries|output|values|steps|\bdim\b|shape",
 }
 
 
@@ -1241,3 +1241,12 @@ def test_generate_returns_a_token_seed_verbatim():
     # known seeds keep the vocabulary's dtype
     assert ints.generate([1, 2], 2).dtype == ints.classes_.dtype
     assert words.generate(["a", "rose"], 2).dtype == words.classes_.dtype
+
+
+@pytest.mark.parametrize("X", [_X2, _X3, _X1])
+def test_tagger_names_a_0d_object_y(X):
+    # Found: RNNSequenceTagger.fit(X, np.array(0, dtype=object)) failed with
+    # an IndexError ("too many indices for array") while telling a nested y
+    # from a flat one. Now the layout check names y's shape.
+    with pytest.raises(ValueError, match=r"y .*shape \(\)"):
+        make("RNNSequenceTagger").fit(X, np.array(0, dtype=object))
