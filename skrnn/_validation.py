@@ -325,6 +325,22 @@ def check_sequences(estimator, X, *, reset, dtype, two_d="steps"):
     return seqs
 
 
+def check_finite_output(out, what="sequences"):
+    """Raise a ValueError when the network's outputs overflowed.
+
+    Finite input can still overflow: the state of a vanilla ``relu`` cell
+    grows without bound on large values or long ``what``. A NaN logit would
+    otherwise become a label (the argmax of NaN is 0) or a NaN probability.
+    """
+    if not np.isfinite(out).all():
+        raise ValueError(
+            "The network's outputs overflowed (they are not finite) on this "
+            f"input: its values are too large, or its {what} too long, for the "
+            "learned weights (the state of a 'relu' cell can grow without "
+            "bound). Scale the input or shorten the sequences."
+        )
+
+
 def check_n_sequences(X, n, what="y"):
     """Raise ValueError unless ``n`` sequences go with ``len(X)``."""
     if not isinstance(n, Integral) or len(X) != n:

@@ -15,7 +15,7 @@ from sklearn.utils.validation import (
 from ._base import BaseRNN, _Data
 from ._engine.losses import log_softmax
 from ._param_validation import StrOptions, _fit_context
-from ._validation import check_n_sequences, check_sequences
+from ._validation import check_finite_output, check_n_sequences, check_sequences
 
 __all__ = ["RNNClassifier"]
 
@@ -318,7 +318,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         check_is_fitted(self)
         # the fitted network's dtype: set_params(dtype=...) acts at the next fit
         seqs = check_sequences(self, X, reset=False, dtype=self._net.dtype)
-        return self._forward(seqs)
+        logits = self._forward(seqs)
+        check_finite_output(logits)
+        return logits
 
     def predict_log_proba(self, X):
         """Log of the class probabilities of each sequence.

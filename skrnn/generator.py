@@ -21,7 +21,7 @@ from ._tokens import (
     encode_documents,
     read_documents,
 )
-from ._validation import Sequences
+from ._validation import Sequences, check_finite_output
 
 __all__ = ["CharRNNGenerator"]
 
@@ -544,7 +544,9 @@ class CharRNNGenerator(BaseRNN):
             out, h_n, c_n, _ = self._net.forward(
                 self._params, corpus.codes[rows], packing
             )
-            logits[nonempty] = packing.unsort(out[packing.last_rows()])
+            last = out[packing.last_rows()]
+            check_finite_output(last, "contexts")
+            logits[nonempty] = packing.unsort(last)
             h[:, nonempty] = h_n
             if c is not None:
                 c[:, nonempty] = c_n
@@ -621,6 +623,9 @@ class CharRNNGenerator(BaseRNN):
         total, count = self._log_likelihood(self._encode(X))
         if count == 0:
             raise ValueError("X has no document of 2 or more tokens to score.")
+        # (checked here, not in _log_likelihood: in training, a non-finite
+        # validation score is the training loop's NonFiniteError)
+        check_finite_output(total, "documents")
         return total / count
 
     def perplexity(self, X):
@@ -717,6 +722,7 @@ class CharRNNGenerator(BaseRNN):
             out[:, t] = tokens
             if t + 1 < n:
                 logits, h, c, _ = self._net.forward(self._params, tokens, packing, h, c)
+                check_finite_output(logits, "seeds and generated texts")
         results = []
         for i in range(B):
             new = decode(out[i], self.classes_, self._char_level)

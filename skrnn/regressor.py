@@ -12,7 +12,7 @@ from sklearn.utils.validation import (
 
 from ._base import BaseRNN, _Data
 from ._param_validation import _fit_context
-from ._validation import check_n_sequences, check_sequences
+from ._validation import check_finite_output, check_n_sequences, check_sequences
 from .classifier import check_y_present
 
 __all__ = ["RNNRegressor"]
@@ -241,7 +241,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         check_is_fitted(self)
         # the fitted network's dtype: set_params(dtype=...) acts at the next fit
         seqs = check_sequences(self, X, reset=False, dtype=self._net.dtype)
-        out = self._forward(seqs).astype(self._y_dtype, copy=False)
+        out = self._forward(seqs)
+        check_finite_output(out)
+        out = out.astype(self._y_dtype, copy=False)
         return out[:, 0] if self._y_1d else out
 
     def __sklearn_tags__(self):

@@ -15,7 +15,12 @@ from sklearn.utils.validation import (
 from ._base import BaseRNN, _Data
 from ._engine.losses import log_softmax
 from ._param_validation import StrOptions, _fit_context
-from ._validation import check_n_sequences, check_sequences, check_X_forms
+from ._validation import (
+    check_finite_output,
+    check_n_sequences,
+    check_sequences,
+    check_X_forms,
+)
 from .classifier import check_y_present
 
 __all__ = ["RNNSequenceTagger"]
@@ -513,7 +518,9 @@ class RNNSequenceTagger(ClassifierMixin, BaseRNN):
 
     def _log_proba(self, seqs, rows):
         """Log-probabilities ``(len(rows), n_classes)`` of the steps ``rows``."""
-        return log_softmax(self._forward(seqs)[rows])
+        logits = self._forward(seqs)[rows]
+        check_finite_output(logits)
+        return log_softmax(logits)
 
     @staticmethod
     def _per_sequence(seqs, values):

@@ -1250,3 +1250,39 @@ def test_tagger_names_a_0d_object_y(X):
     # from a flat one. Now the layout check names y's shape.
     with pytest.raises(ValueError, match=r"y .*shape \(\)"):
         make("RNNSequenceTagger").fit(X, np.array(0, dtype=object))
+
+
+def test_an_overflowing_network_raises_instead_of_answering():
+    # Found: a vanilla relu cell's state grows without bound. On a context of
+    # 138 characters (longer than any training window), this generator's
+    # next-token probabilities were NaN, generate continued with 'aaaaa' (the
+    # argmax of NaN) and score was -inf; on large positive values, a relu
+    # classifier's predict returned class 0 for NaN probabilities and the
+    # regressor NaN. Now each raises a ValueError saying the outputs
+    # overflowed.
+    gen = FITS["CharRNNGenerator-relu"]()
+    context = "abc" * 46
+    assert np.isfinite(gen.predict_proba(context[:-3])).all()
+    for method, args in [
+        ("predict", ()),
+        ("predict_proba", ()),
+        ("predict_log_proba", ()),
+        ("score", ()),
+        ("perplexity", ()),
+        ("generate", (5,)),
+    ]:
+        with pytest.raises(ValueError, match="outputs overflowed"):
+            getattr(gen, method)(context, *args)
+    # generation that overflows on its own new tokens
+    with pytest.raises(ValueError, match="outputs overflowed"):
+        gen.generate(context[:-3], 10, temperature=0)
+    X = np.abs(np.repeat(_X3, 30, axis=1)) * 1e37
+    for key in ("RNNClassifier-relu", "RNNRegressor-relu", "RNNSequenceTagger-relu"):
+        est = FITS[key]()
+        y = FIT_Y[type(est).__name__]
+        if isinstance(est, RNNSequenceTagger):
+            y = np.repeat(y, 30, axis=1)
+        for method in SPECS[type(est).__name__]["infer"]:
+            args = (y,) if method == "score" else ()
+            with pytest.raises(ValueError, match="outputs overflowed"):
+                getattr(est, method)(X, *args)
