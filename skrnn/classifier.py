@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """RNNClassifier: a sequence in, one label out (many-to-one)."""
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
@@ -18,6 +20,22 @@ from ._param_validation import StrOptions, _fit_context
 from ._validation import check_finite_output, check_n_sequences, check_sequences
 
 __all__ = ["RNNClassifier"]
+
+
+def check_class_weight(class_weight):
+    """Raise a ValueError unless every weight of a dict is a finite number.
+
+    scikit-learn's compute_sample_weight takes the values as they are: a NaN
+    or None weight made the loss normalizer NaN, an infinite one the loss.
+    """
+    if not isinstance(class_weight, dict):
+        return
+    for label, weight in class_weight.items():
+        if not isinstance(weight, Real) or not np.isfinite(weight):
+            raise ValueError(
+                f"class_weight[{label!r}] is {weight!r}: the weight of a class "
+                "must be a finite number."
+            )
 
 
 def check_y_present(estimator, y):
@@ -294,6 +312,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         if sample_weight is not None:
             weights = _check_sample_weight(sample_weight, np.empty((len(y), 0)))
         if self.class_weight is not None:
+            check_class_weight(self.class_weight)
             cw = compute_sample_weight(self.class_weight, y)
             weights = cw if weights is None else weights * cw
         if weights is not None:

@@ -21,7 +21,7 @@ from ._validation import (
     check_sequences,
     check_X_forms,
 )
-from .classifier import check_y_present
+from .classifier import check_class_weight, check_y_present
 
 __all__ = ["RNNSequenceTagger"]
 
@@ -483,6 +483,7 @@ class RNNSequenceTagger(ClassifierMixin, BaseRNN):
                 raise ValueError(f"`y` has classes {unseen} not in `classes`.")
         self.classes_ = self._label_encoder.classes_
         if self.class_weight is not None:
+            check_class_weight(self.class_weight)
             cw = compute_sample_weight(self.class_weight, labels)
             weights = cw if weights is None else weights * cw
         # Targets and weights per row of seqs.data (what the training loop

@@ -1286,3 +1286,15 @@ def test_an_overflowing_network_raises_instead_of_answering():
             args = (y,) if method == "score" else ()
             with pytest.raises(ValueError, match="outputs overflowed"):
                 getattr(est, method)(X, *args)
+
+
+@pytest.mark.parametrize("Est", [RNNClassifier, RNNSequenceTagger])
+@pytest.mark.parametrize("weight", [np.nan, np.inf, None, "a"])
+def test_class_weight_values_must_be_finite_numbers(Est, weight):
+    # Found: class_weight={0: nan} (or None) failed with "The loss
+    # normalizer (sum of weights) must be positive", {0: inf} with a
+    # non-finite loss advising to lower learning_rate_init, {0: "a"} with
+    # "could not convert string to float": none named class_weight.
+    est = make(Est.__name__, class_weight={0: weight, 1: 1.0})
+    with pytest.raises(ValueError, match=r"class_weight\[0\] is"):
+        est.fit(_X3, FIT_Y[Est.__name__])
