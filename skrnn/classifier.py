@@ -38,6 +38,24 @@ def check_class_weight(class_weight):
             )
 
 
+def cast_weights(weights, dtype):
+    """``weights`` (sample_weight times class_weight) in ``dtype``.
+
+    A weight, or their sum (the loss's normalizer), past ``dtype`` (1e39 in
+    float32) would become inf, and the loss NaN: a ValueError names the
+    weights instead.
+    """
+    with np.errstate(over="ignore"):
+        out = np.asarray(weights, dtype=np.float64).astype(dtype)
+        total = out.sum()
+    if not (np.isfinite(out).all() and np.isfinite(total)):
+        raise ValueError(
+            "sample_weight (times class_weight) holds values too large for "
+            f"{np.dtype(dtype)} (a weight or their sum): scale the weights down."
+        )
+    return out
+
+
 def check_y_present(estimator, y):
     if y is None:
         raise ValueError(
@@ -316,7 +334,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             cw = compute_sample_weight(self.class_weight, y)
             weights = cw if weights is None else weights * cw
         if weights is not None:
-            weights = weights.astype(self._dtype)
+            weights = cast_weights(weights, self._dtype)
         data = _Data(seqs, codes, weights)
         n_inputs = seqs.n_features
         return data, n_inputs, len(self.classes_), False, codes

@@ -13,7 +13,7 @@ from sklearn.utils.validation import (
 from ._base import BaseRNN, _Data
 from ._param_validation import _fit_context
 from ._validation import check_finite_output, check_n_sequences, check_sequences
-from .classifier import check_y_present
+from .classifier import cast_weights, check_y_present
 
 __all__ = ["RNNRegressor"]
 
@@ -220,6 +220,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             weights = _check_sample_weight(
                 sample_weight, np.empty((len(y), 0)), dtype=self._dtype
             )
+            weights = cast_weights(weights, self._dtype)  # and their sum
         return _Data(seqs, y, weights), seqs.n_features, self.n_outputs_, False, None
 
     def _validation_score(self, val):

@@ -21,7 +21,7 @@ from ._validation import (
     check_sequences,
     check_X_forms,
 )
-from .classifier import check_class_weight, check_y_present
+from .classifier import cast_weights, check_class_weight, check_y_present
 
 __all__ = ["RNNSequenceTagger"]
 
@@ -494,7 +494,7 @@ class RNNSequenceTagger(ClassifierMixin, BaseRNN):
         codes[rows] = self._label_encoder.transform(labels)
         if weights is not None:
             w = np.zeros(n_rows, dtype=self._dtype)
-            w[rows] = weights
+            w[rows] = cast_weights(weights, self._dtype)
             weights = w
         # Sequences of one step can be split stratified, like samples.
         stratify = codes if self._one_to_one else None

@@ -1298,3 +1298,30 @@ def test_class_weight_values_must_be_finite_numbers(Est, weight):
     est = make(Est.__name__, class_weight={0: weight, 1: 1.0})
     with pytest.raises(ValueError, match=r"class_weight\[0\] is"):
         est.fit(_X3, FIT_Y[Est.__name__])
+
+
+@pytest.mark.parametrize("Est", [RNNClassifier, RNNSequenceTagger, RNNRegressor])
+@pytest.mark.parametrize(
+    "sample_weight, class_weight",
+    [
+        (np.full(6, 3.40282357e38), None),  # the example found
+        (np.full(6, 1e38), None),  # each fits float32, their sum does not
+        (np.full(6, 1e20), {0: 1e20, 1: 1.0}),  # the product does not
+    ],
+)
+def test_weights_too_large_for_the_dtype_are_named(Est, sample_weight, class_weight):
+    # Found: RNNClassifier.fit(..., sample_weight=[3.40282357e+38]) failed
+    # with a non-finite loss advising to lower learning_rate_init: the
+    # weights became inf when cast to float32. And weights that fit but whose
+    # sum does not made the loss's normalizer inf: the regressor then
+    # silently learnt nothing (a loss of 0).
+    if Est is RNNRegressor:
+        if class_weight is not None:
+            return
+        if sample_weight[0] > np.finfo(np.float32).max:  # named by scikit-learn
+            with pytest.raises(ValueError, match="sample_weight contains inf"):
+                make("RNNRegressor").fit(_X3, FIT_Y["RNNRegressor"], sample_weight)
+            return
+    est = make(Est.__name__, **({"class_weight": class_weight} if class_weight else {}))
+    with pytest.raises(ValueError, match="sample_weight .* too large for float32"):
+        est.fit(_X3, FIT_Y[Est.__name__], sample_weight=sample_weight)
