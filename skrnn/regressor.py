@@ -206,7 +206,13 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         y_1d = y.ndim == 1
         # predictions come back in the targets' floating dtype
         y_dtype = y.dtype if y.dtype == np.float32 else np.dtype(np.float64)
-        y = y.reshape(len(y), -1).astype(self._dtype)
+        with np.errstate(over="ignore"):
+            y = y.reshape(len(y), -1).astype(self._dtype)
+        if not np.isfinite(y).all():  # finite in its own dtype (checked above)
+            raise ValueError(
+                f"y holds a value too large for {self._dtype}: scale the targets "
+                "(e.g. with TransformedTargetRegressor) or use dtype=np.float64."
+            )
         if not first_pass and y.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"y has {y.shape[1]} outputs but the fitted model has "

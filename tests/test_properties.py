@@ -305,8 +305,9 @@ def _array_tags(a):
         tags.add("nonfinite")
     if kind in "fO":
         numbers = [v for v in a.flat if isinstance(v, Real) and np.isfinite(v)]
-        if numbers and np.max(np.abs(numbers)) > np.finfo(np.float32).max:
-            tags.add("large")  # finite, but not in float32
+        with np.errstate(over="ignore"):
+            if np.isinf(np.asarray(numbers, dtype=np.float32)).any():
+                tags.add("large")  # finite, but infinite in float32
     if kind == "c" and not np.isfinite(a).all():
         tags.add("nonfinite")
     return tags
@@ -978,6 +979,7 @@ COSTLY = {"hidden_size": 64, "num_layers": 8, "max_iter": 5, "verbose": 5}
 UNCHECKED_HUGE = {"hidden_size", "num_layers"}
 #: Words besides its name that may name a parameter's problem.
 PARAM_WORDS = {"early_stopping": ("validation",), "random_state": ("seed",)}
+SUPERVISED = {"RNNClassifier", "RNNRegressor", "RNNSequenceTagger"}
 #: Small valid training data of each estimator.
 TRAIN = {
     "RNNClassifier": (_X3, FIT_Y["RNNClassifier"]),
@@ -1005,9 +1007,6 @@ GENERATE_ARGS = ("n", "temperature", "top_k", "top_p", "random_state")
 
 # ------------------------------------------------ never a silent answer
 NUMERIC_3D = ["RNNClassifier-3d", "RNNRegressor-3d", "RNNSequenceTagger-3d"]
-
-
-SUPERVISED = {"RNNClassifier", "RNNRegressor", "RNNSequenceTagger"}
 
 
 # ------------------------------------------------------- regression tests
@@ -1325,3 +1324,14 @@ def test_weights_too_large_for_the_dtype_are_named(Est, sample_weight, class_wei
     est = make(Est.__name__, **({"class_weight": class_weight} if class_weight else {}))
     with pytest.raises(ValueError, match="sample_weight .* too large for float32"):
         est.fit(_X3, FIT_Y[Est.__name__], sample_weight=sample_weight)
+
+
+def test_regressor_names_targets_too_large_for_its_dtype():
+    # Found: RNNRegressor.fit(X, y) with y = 3.40282357e+38 (finite, but
+    # infinite in float32) failed with a non-finite loss advising to lower
+    # learning_rate_init. Now a ValueError names y; float64 takes it.
+    y = np.full(6, 3.40282357e38)
+    with pytest.raises(ValueError, match="y holds a value too large for float32"):
+        make("RNNRegressor").fit(_X3, y)
+    reg = make("RNNRegressor", dtype=np.float64).fit(_X3, y)
+    assert np.isfinite(reg.predict(_X3)).all()
