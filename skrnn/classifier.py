@@ -6,6 +6,7 @@ from numbers import Real
 import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import assert_all_finite
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import (
@@ -308,6 +309,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         seqs = check_sequences(self, X, reset=first_pass, dtype=self._dtype)
         y = column_or_1d(y, warn=True)
         check_n_sequences(seqs, len(y))
+        # (type_of_target lets float16 -inf labels through)
+        assert_all_finite(y, input_name="y")
         check_classification_targets(y)
         if first_pass and classes is None:
             self._label_encoder = LabelEncoder().fit(y)

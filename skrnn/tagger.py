@@ -4,6 +4,7 @@
 import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import assert_all_finite
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import (
@@ -465,6 +466,8 @@ class RNNSequenceTagger(ClassifierMixin, BaseRNN):
 
     def _prepare_fit(self, X, y, sample_weight, *, first_pass, classes=None):
         seqs, rows, labels, weights = self._steps(X, y, sample_weight, reset=first_pass)
+        # (type_of_target lets float16 -inf labels through)
+        assert_all_finite(labels, input_name="y")
         check_classification_targets(labels)
         if first_pass and classes is None:
             self._label_encoder = LabelEncoder().fit(labels)
