@@ -253,10 +253,14 @@ class SlidingWindowTransformer(VersionedPickleMixin, TransformerMixin, BaseEstim
         # dtype=None first, so that symbols survive; numbers are then cast.
         X = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=reset)
         dtype = (np.float64, np.float32) if _is_numeric(X) else None
-        # For object dtype, ensure_all_finite rejects NaN among the symbols.
-        return check_array(
+        # For object dtype, ensure_all_finite rejects NaN among the symbols,
+        # but not infinity.
+        X = check_array(
             X, dtype=dtype, ensure_all_finite=True, estimator=self, input_name="X"
         )
+        if X.dtype.kind == "O" and _contains_non_finite_number(X):
+            raise ValueError("Input X contains infinity.")
+        return X
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):

@@ -1352,3 +1352,16 @@ def test_infinite_labels_are_refused(Est):
     y = np.full(FIT_Y[Est.__name__].shape, -np.inf, dtype=np.float16)
     with pytest.raises(ValueError, match="y contains infinity"):
         make(Est.__name__).fit(_X3, y)
+
+
+def test_sliding_window_refuses_infinity_among_symbols():
+    # Found: SlidingWindowTransformer took an object column of symbols
+    # holding inf (np.array([["a"], [np.inf]], dtype=object)) and windowed
+    # it: scikit-learn's finiteness check of object arrays looks for NaN
+    # only. NaN and infinity are refused, as documented.
+    for bad in (np.inf, -np.inf, np.nan):
+        X = np.array([["a"], [bad]], dtype=object)
+        with pytest.raises(ValueError, match="(?i)infinity|nan"):
+            SlidingWindowTransformer().fit(X)
+        with pytest.raises(ValueError, match="(?i)infinity|nan"):
+            SlidingWindowTransformer().fit([["a"], ["b"]]).transform(X)
