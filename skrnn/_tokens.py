@@ -8,6 +8,8 @@ through its code points in chunks, so the peak memory stays near the size
 of the codes whatever the size of the text.
 """
 
+from numbers import Number
+
 import numpy as np
 
 __all__ = ["Corpus", "read_documents", "build_vocabulary", "encode_documents"]
@@ -76,9 +78,21 @@ def read_documents(X):
     return docs, False
 
 
+def _is_non_finite_number(s):
+    """NaN or infinity of any number type (NumPy scalars, Decimal, complex)."""
+    if not isinstance(s, Number):
+        return False
+    try:
+        return not np.isfinite(complex(s))
+    except ValueError:  # Decimal('sNaN'): a signaling NaN
+        return True
+    except (TypeError, OverflowError):  # e.g. an int past float: finite
+        return False
+
+
 def _check_symbols(symbols):
     for s in symbols:
-        if isinstance(s, float) and not np.isfinite(s):
+        if _is_non_finite_number(s):
             raise ValueError("Input contains NaN or infinity, which are not tokens.")
 
 
