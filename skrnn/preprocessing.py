@@ -27,6 +27,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._persistence import VersionedPickleMixin
+from ._tokens import _is_non_finite_number
 
 __all__ = [
     "SLIDING_WINDOW_EXPECTED_FAILURES",
@@ -57,8 +58,9 @@ _N_SHOWN = 10
 
 
 def _contains_non_finite_number(values):
-    """True if an object array holds a NaN or an infinite number."""
-    return any(isinstance(v, numbers.Real) and not np.isfinite(v) for v in values.flat)
+    """True if an object array holds a NaN or an infinite number (of any type:
+    NumPy scalars, Decimal, complex)."""
+    return any(_is_non_finite_number(v) for v in values.flat)
 
 
 def _is_numeric(X):

@@ -53,6 +53,7 @@ from skrnn import (
     RNNRegressor,
     RNNSequenceTagger,
     SlidingWindowTransformer,
+    sliding_windows,
 )
 from skrnn._training import NonFiniteError
 from skrnn._validation import check_X_forms
@@ -1396,3 +1397,20 @@ def test_non_finite_tokens_of_any_number_type_are_refused(bad):
     gen = make("CharRNNGenerator", handle_unknown="ignore").fit([[0.0, 1.0, 2.0]])
     with pytest.raises(ValueError, match="NaN or infinity"):
         gen.predict_proba([[bad, 1.0]])
+
+
+@pytest.mark.parametrize(
+    "bad", [Decimal("NaN"), Decimal("Infinity"), complex("nan")], ids=repr
+)
+def test_preprocessing_refuses_non_finite_numbers_of_any_type(bad):
+    # Found: the transformers checked object arrays for non-finite Python
+    # and NumPy reals only: Decimal('Infinity') became a category of
+    # OneHotCharEncoder and a windowed symbol of SlidingWindowTransformer,
+    # and sliding_windows took Decimal('NaN') and complex NaN.
+    match = "(?i)nan|infinity"
+    with pytest.raises(ValueError, match=match):
+        OneHotCharEncoder().fit(np.array([[bad, Decimal(1)]], dtype=object))
+    with pytest.raises(ValueError, match=match):
+        SlidingWindowTransformer().fit(np.array([["a"], [bad]], dtype=object))
+    with pytest.raises(ValueError, match=match):
+        sliding_windows(np.array(["a", bad, "b"], dtype=object), 1)
