@@ -252,6 +252,12 @@ class SlidingWindowTransformer(VersionedPickleMixin, TransformerMixin, BaseEstim
 
     def _check_X(self, X, *, reset):
         """Validate X, set or check n_features_in_, and pick the dtype."""
+        if isinstance(X, np.ma.MaskedArray) and np.ma.getmaskarray(X).any():
+            raise TypeError(
+                "X is a masked array with masked values; SlidingWindowTransformer "
+                "takes one sequence of rows, all present (the data under a mask "
+                "is never read): pass the rows that are present."
+            )
         # dtype=None first, so that symbols survive; numbers are then cast.
         X = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=reset)
         dtype = (np.float64, np.float32) if _is_numeric(X) else None

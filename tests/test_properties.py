@@ -32,6 +32,7 @@ import copy
 import re
 import warnings
 from decimal import Decimal
+from fractions import Fraction
 from numbers import Integral, Real
 
 import numpy as np
@@ -167,6 +168,7 @@ def _elements(dtype):
             st.text(ALPHABET, max_size=2),
             st.none(),
             st.booleans(),
+            OTHER_NUMBERS,
         )
     if dtype.kind == "U":
         return st.text(ALPHABET.replace("\U0001f600", ""), max_size=2)
@@ -227,6 +229,20 @@ def masked_arrays(draw):
     return np.ma.MaskedArray(data, mask=mask)
 
 
+#: Numbers of other types, finite or not (NumPy scalars, Decimal, Fraction).
+OTHER_NUMBERS = st.sampled_from(
+    [
+        np.float32(np.nan),
+        np.float16(np.inf),
+        np.float32(1.5),
+        np.int8(2),
+        Decimal("NaN"),
+        Decimal("Infinity"),
+        Decimal("1.5"),
+        Fraction(1, 3),
+        complex("nan"),
+    ]
+)
 TOKENS = st.one_of(
     st.sampled_from(["a", "b", "c", "x", "é", ""]),
     st.integers(-1, 3),
@@ -234,6 +250,7 @@ TOKENS = st.one_of(
     st.booleans(),
     st.none(),
     st.complex_numbers(max_magnitude=2),
+    OTHER_NUMBERS,
 )
 TEXT = st.text(ALPHABET, max_size=6)
 
@@ -386,7 +403,7 @@ KEYWORDS = {
     "type": r"type|expected|none|iterable|str\b|sequence|array|convert|numeric"
     r"|symbol|token|sort|dict|set\b|bytes|int\b|float|complex|range|object",
     "large": r"too large|float32|float64",
-    "weight": r"sample_weight|weight",
+    "weight": r"sample_weight|weight|\bdim\b|shape",
     "seed": r"seed",
     "overflow": r"overflow",
     "none": r"none|nan|missing|type|numeric|sort|symbol|token",  # None reads as NaN
@@ -621,10 +638,11 @@ def check_result(est, method, X, result, y=None):
 
 def _check_proba(p, shape, log):
     assert isinstance(p, np.ndarray) and p.shape == shape, (type(p), np.shape(p))
-    assert np.isfinite(p).all(), p
     if log:
-        assert (p <= 1e-6).all()
+        # log(0) is -inf: a probability that underflowed (never NaN or +inf)
+        assert not np.isnan(p).any() and (p <= 1e-6).all(), p
         p = np.exp(p)
+    assert np.isfinite(p).all(), p
     assert ((p >= 0) & (p <= 1 + 1e-6)).all()
     assert_allclose(p.sum(axis=-1), 1, rtol=1e-4)
 
@@ -1414,3 +1432,19 @@ def test_preprocessing_refuses_non_finite_numbers_of_any_type(bad):
         SlidingWindowTransformer().fit(np.array([["a"], [bad]], dtype=object))
     with pytest.raises(ValueError, match=match):
         sliding_windows(np.array(["a", bad, "b"], dtype=object), 1)
+
+
+def test_sliding_window_refuses_masked_values_instead_of_reading_them():
+    # Found: SlidingWindowTransformer read a masked X as its data, so the
+    # values under the mask (1e6, or the symbol 'SECRET') became window
+    # steps. Masked values are refused; a masked array without any is an
+    # array like any other.
+    swt = SlidingWindowTransformer(seq_length=2)
+    for data in ([[1.0], [1e6], [3.0]], [["a"], ["SECRET"], ["b"]]):
+        X = np.ma.MaskedArray(data, mask=[[0], [1], [0]])
+        with pytest.raises(TypeError, match="masked"):
+            swt.fit(X)
+        with pytest.raises(TypeError, match="masked"):
+            swt.fit(np.ma.getdata(X)).transform(X)
+        plain = np.ma.MaskedArray(data)
+        assert_array_equal(swt.fit_transform(plain), swt.fit_transform(plain.data))
