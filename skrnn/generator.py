@@ -344,6 +344,12 @@ class CharRNNGenerator(BaseRNN):
 
     def _read(self, X, *, reset):
         """Documents of X (validating 2-D arrays as scikit-learn does)."""
+        if isinstance(X, np.ma.MaskedArray) and np.ma.getmaskarray(X).any():
+            raise TypeError(
+                "X is a masked array with masked values; the data under a mask "
+                "is never read: pass each document's present tokens (a list of "
+                "sequences may have any lengths)."
+            )
         if issparse(X) or (
             hasattr(X, "__array__") and not isinstance(X, (str, list, tuple))
         ):

@@ -1448,3 +1448,17 @@ def test_sliding_window_refuses_masked_values_instead_of_reading_them():
             swt.fit(np.ma.getdata(X)).transform(X)
         plain = np.ma.MaskedArray(data)
         assert_array_equal(swt.fit_transform(plain), swt.fit_transform(plain.data))
+
+
+def test_generator_refuses_masked_tokens_instead_of_reading_them():
+    # Found: CharRNNGenerator read a masked array of tokens as its data: fit
+    # on [["a", --, "b"]] learnt the hidden token 'SECRET' into classes_.
+    X = np.ma.MaskedArray([["a", "SECRET", "b"]], mask=[[0, 1, 0]])
+    with pytest.raises(TypeError, match="masked"):
+        make("CharRNNGenerator").fit(X)
+    gen = make("CharRNNGenerator").fit([["a", "b", "a"]])
+    for method in ("predict", "predict_proba", "score"):
+        with pytest.raises(TypeError, match="masked"):
+            getattr(gen, method)(X)
+    plain = np.ma.MaskedArray([["a", "b", "a"]])
+    assert_array_equal(gen.predict_proba(plain), gen.predict_proba(plain.data))
