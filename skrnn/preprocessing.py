@@ -618,7 +618,10 @@ class OneHotCharEncoder(VersionedPickleMixin, TransformerMixin, BaseEstimator):
             self.categories_ = seen
             return self
         try:
-            given = np.asarray(list(self.categories))
+            items = list(self.categories)
+            # numpy < 1.24 turns a ragged list into an object array of lists
+            # instead of raising: refuse non-scalar items explicitly.
+            given = None if any(np.ndim(c) for c in items) else np.asarray(items)
         except (TypeError, ValueError):  # not iterable (a type), or ragged
             given = None
         if given is None or given.ndim != 1 or given.size == 0:

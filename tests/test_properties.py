@@ -37,7 +37,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_allclose, assert_array_equal
