@@ -57,6 +57,21 @@ def cast_weights(weights, dtype):
     return out
 
 
+def check_classes(classes):
+    """``unique_labels(classes)``, or an error naming ``classes``.
+
+    Sorting labels that cannot be sorted raised whatever their comparison
+    raised: decimal.InvalidOperation for Decimal('NaN'), neither a
+    ValueError nor a TypeError.
+    """
+    try:
+        return unique_labels(classes)
+    except TypeError as exc:
+        raise TypeError(f"classes are not valid labels: {exc}") from None
+    except (ValueError, ArithmeticError) as exc:
+        raise ValueError(f"classes are not valid labels: {exc}") from None
+
+
 def check_y_present(estimator, y):
     if y is None:
         raise ValueError(
@@ -294,12 +309,12 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
                 raise ValueError(
                     "classes must be passed on the first call to partial_fit."
                 )
-            classes = unique_labels(classes)
+            classes = check_classes(classes)
         elif classes is not None and not np.array_equal(
-            self.classes_, unique_labels(classes)
+            self.classes_, check_classes(classes)
         ):
             raise ValueError(
-                f"`classes={unique_labels(classes)!r}` is not the same as on the "
+                f"`classes={check_classes(classes)!r}` is not the same as on the "
                 f"last call to partial_fit, was: {self.classes_!r}"
             )
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)

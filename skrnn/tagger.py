@@ -22,7 +22,12 @@ from ._validation import (
     check_sequences,
     check_X_forms,
 )
-from .classifier import cast_weights, check_class_weight, check_y_present
+from .classifier import (
+    cast_weights,
+    check_class_weight,
+    check_classes,
+    check_y_present,
+)
 
 __all__ = ["RNNSequenceTagger"]
 
@@ -397,12 +402,12 @@ class RNNSequenceTagger(ClassifierMixin, BaseRNN):
                 raise ValueError(
                     "classes must be passed on the first call to partial_fit."
                 )
-            classes = unique_labels(classes)
+            classes = check_classes(classes)
         elif classes is not None and not np.array_equal(
-            self.classes_, unique_labels(classes)
+            self.classes_, check_classes(classes)
         ):
             raise ValueError(
-                f"`classes={unique_labels(classes)!r}` is not the same as on the "
+                f"`classes={check_classes(classes)!r}` is not the same as on the "
                 f"last call to partial_fit, was: {self.classes_!r}"
             )
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
