@@ -326,7 +326,7 @@ def _array_tags(a):
             elif isinstance(v, str):
                 tags.add("text")
             elif isinstance(v, complex):
-                tags.add("complex")
+                tags |= {"complex"} if np.isfinite(v) else {"complex", "nonfinite"}
             elif v is None:
                 tags.add("none")
             else:
@@ -979,6 +979,111 @@ FIT_EXTRA = {
 }
 
 
+@pytest.mark.parametrize("name", NAMES)
+@budget(600)
+@given(data=st.data())
+def test_fit_on_any_input(name, data):
+    """fit, partial_fit, fit_transform: a fitted model or a named problem."""
+    spec = SPECS[name]
+    X = data.draw(st.one_of(ANY_X, near_valid(name)), label="X")
+    method = data.draw(st.sampled_from(spec["fit"]), label="method")
+    est = make(name)
+    tags = describe_for(name, X)
+    if spec["kind"] == "numeric":
+        wild_y = data.draw(st.booleans(), label="wild y")
+        if wild_y:
+            y = data.draw(ANY_Y, label="y")
+            tags |= describe(y) | {"y"}
+        else:
+            y = matching_y(name, X, per_step=data.draw(st.booleans()))
+        kwargs = {}
+        weights = data.draw(st.sampled_from(["none", "none", "valid", "wild"]))
+        if weights == "valid":  # one per sequence, up to past float32
+            kwargs["sample_weight"] = data.draw(
+                hnp.arrays(np.float64, n_sequences(X), elements=st.floats(0, 1e40)),
+                label="sample_weight",
+            )
+        elif weights == "wild":
+            kwargs["sample_weight"] = data.draw(ANY_Y, label="sample_weight")
+        if weights != "none":
+            tags |= describe(kwargs["sample_weight"]) | {"weight"}
+        if method == "partial_fit" and name != "RNNRegressor":
+            # every class: a wild y is its own (wild) list of classes
+            kwargs["classes"] = y if wild_y else [0, 1]
+        result, exc = call(getattr(est, method), X, y, **kwargs)
+    else:
+        result, exc = call(getattr(est, method), X)
+    if exc is not None:
+        assert_names_problem(exc, tags, extra=FIT_EXTRA.get(name, ()))
+        return
+    assert "nonfinite" not in tags, f"{method} accepted NaN or infinity"
+    if method == "fit_transform":
+        check_result(est, "transform", X, result)
+        return
+    assert result is est
+    # A fitted model takes what it was fitted on.
+    infer = spec["infer"][0]
+    check_result(est, infer, X, getattr(est, infer)(X))
+
+
+@pytest.mark.parametrize("key", FITTED_KEYS)
+@budget(350)
+@given(data=st.data())
+def test_methods_on_any_input(fitted, key, data):
+    """Every inference method: a valid result or a named problem."""
+    est = fitted[key]
+    name = type(est).__name__
+    method = data.draw(st.sampled_from(SPECS[name]["infer"]), label="method")
+    if method == "inverse_transform":
+        near = one_hot_scores(len(est.categories_))
+    else:
+        near = near_valid(name, est)
+    X = data.draw(st.one_of(ANY_X, near), label="X")
+    # Beyond the input's own problems: a mismatch with what fit saw.
+    if method == "inverse_transform" and isinstance(X, np.ma.MaskedArray):
+        # a step with any masked score is a masked step (never read)
+        step = np.ma.getmaskarray(X).any(axis=-1, keepdims=True)
+        X_seen = np.ma.MaskedArray(np.ma.getdata(X), np.broadcast_to(step, X.shape))
+        tags = describe_for(name, X_seen) | {"width"}
+    else:
+        tags = describe_for(name, X) | {"width"}
+    if SPECS[name]["kind"] == "tokens":
+        tags |= {"unknown", "kind"}
+    if isinstance(
+        est, (RNNClassifier, RNNRegressor, RNNSequenceTagger, CharRNNGenerator)
+    ):
+        tags.add("overflow")  # a relu cell's state, past any float
+    args = ()
+    if method == "score" and SPECS[name]["kind"] == "numeric":
+        if data.draw(st.booleans(), label="wild y"):
+            y = data.draw(ANY_Y, label="y")
+            tags |= describe(y) | {"y"}
+        else:
+            y = matching_y(
+                name,
+                X,
+                per_step=not getattr(est, "_one_to_one", True),
+                classes=getattr(est, "classes_", (0, 1)),
+                n_outputs=1 if getattr(est, "_y_1d", True) else est.n_outputs_,
+            )
+        args = (y,)
+    if method == "generate":
+        args = (2,)
+        tags.add("seed")
+    result, exc = call(getattr(est, method), X, *args)
+    if exc is not None:
+        assert_names_problem(exc, tags)
+        return
+    assert "nonfinite" not in tags, f"{method} gave a result on NaN or infinity"
+    if method == "inverse_transform":
+        _check_inverse(est, X, result)
+    else:
+        check_result(est, method, X, result)
+    if isinstance(X, np.ma.MaskedArray) and np.ma.getmaskarray(X).any():
+        # other data under the mask: the same result
+        _assert_same(getattr(est, method)(_other_masked_data(X), *args), result)
+
+
 # ------------------------------------------------ absurd hyperparameters
 ABSURD = st.one_of(
     st.sampled_from(
@@ -1060,14 +1165,272 @@ def _costly(name, param, value):
     return value < 2**62 or param in UNCHECKED_HUGE
 
 
+@pytest.mark.parametrize("name", NAMES)
+@budget(700)
+@given(data=st.data())
+def test_absurd_hyperparameters(name, data):
+    """Any value of any parameter, set with set_params, then fit."""
+    est = make(name)
+    param = data.draw(st.sampled_from(sorted(est.get_params())), label="param")
+    value = data.draw(ABSURD, label="value")
+    assume(not _costly(name, param, value))
+    est.set_params(**{param: value})
+    X, *y = TRAIN[name]
+    infer = SPECS[name]["infer"][0]
+    result, exc = call(est.fit, X, *y)
+    if exc is None:  # the fitted model's first inference method
+        result, exc = call(getattr(est, infer), X)
+    if exc is not None:
+        words = (param, *PARAM_WORDS.get(param, ()))
+        if isinstance(exc, NonFiniteError) and param != "class_weight":
+            words += ("non-finite",)  # the training diverged, and says so
+        assert_names_problem(exc, set(), extra=words)
+        return
+    check_result(est, infer, X, result)
+
+
 GENERATE_ARGS = ("n", "temperature", "top_k", "top_p", "random_state")
+
+
+@pytest.mark.parametrize("key", ["CharRNNGenerator-chars", "CharRNNGenerator-tokens"])
+@budget(300)
+@given(data=st.data())
+def test_absurd_generate_arguments(fitted, key, data):
+    est = fitted[key]
+    arg = data.draw(st.sampled_from(GENERATE_ARGS), label="argument")
+    value = data.draw(ABSURD, label="value")
+    assume(arg != "n" or not isinstance(value, Integral) or value <= 50)
+    seed = "ab" if est._char_level else [0, 1]
+    kwargs = {"n": 2, arg: value}
+    result, exc = call(est.generate, seed, **kwargs)
+    if exc is not None:
+        assert_names_problem(exc, set(), extra=(arg, *PARAM_WORDS.get(arg, ())))
+        return
+    assert len(result) == len(seed) + kwargs["n"]
+    assert np.isin(
+        np.asarray(list(result), dtype=object), est.classes_.astype(object)
+    ).all()
+
+
+@pytest.mark.parametrize("name", sorted(SUPERVISED))
+@budget(300)
+@given(data=st.data())
+def test_targets_and_weights_of_any_value(name, data):
+    """y and sample_weight of the right length, with any dtype and values."""
+    X, y_ok = TRAIN[name]
+    y_shape = (
+        y_ok.shape if name != "RNNRegressor" else (6, data.draw(st.integers(1, 2)))
+    )
+    y = data.draw(
+        hnp.arrays(st.sampled_from(DTYPES), st.sampled_from([y_shape, y_shape[:1]])),
+        label="y",
+    )
+    tags = describe(y) | {"y"}
+    kwargs = {}
+    if data.draw(st.booleans(), label="with sample_weight"):
+        kwargs["sample_weight"] = data.draw(
+            hnp.arrays(st.sampled_from([np.float64, np.int64, np.bool_]), 6),
+            label="sample_weight",
+        )
+        tags |= describe(kwargs["sample_weight"]) | {"weight"}
+    est = make(name)
+    result, exc = call(est.fit, X, y, **kwargs)
+    if exc is not None:
+        assert_names_problem(exc, tags)
+        return
+    assert "nonfinite" not in tags and "large" not in tags
+    check_result(est, "predict", X, est.predict(X))
 
 
 # ------------------------------------------------ never a silent answer
 NUMERIC_3D = ["RNNClassifier-3d", "RNNRegressor-3d", "RNNSequenceTagger-3d"]
 
 
+@pytest.mark.parametrize("key", NUMERIC_3D)
+@budget(150)
+@given(data=st.data())
+def test_nan_or_inf_never_gives_numbers(fitted, key, data):
+    """A NaN or an infinity anywhere outside a mask: every method refuses."""
+    est = fitted[key]
+    X, _ = data.draw(valid_numeric(2), label="X")
+    bad = data.draw(st.sampled_from([np.nan, np.inf, -np.inf]))
+    form_X = X
+    if isinstance(X, list):
+        i = data.draw(st.integers(0, len(X) - 1))
+        item = np.array(X[i], dtype=np.float64)
+        item.flat[data.draw(st.integers(0, item.size - 1))] = bad
+        form_X = X[:i] + [item] + X[i + 1 :]
+    else:
+        form_X = X.copy()
+        live = np.flatnonzero(~np.ma.getmaskarray(form_X).ravel())
+        np.ma.getdata(form_X).flat[data.draw(st.sampled_from(live.tolist()))] = bad
+    name = type(est).__name__
+    per_step = not isinstance(X, np.ndarray) or X.ndim != 2
+    y = matching_y(name, X, per_step=per_step)
+    for method in SPECS[name]["infer"] + ("fit",):
+        args = (y,) if method in ("score", "fit") else ()
+        target = copy.deepcopy(est) if method == "fit" else est
+        with pytest.raises(ValueError, match=r"(?i)nan|inf"):
+            getattr(target, method)(form_X, *args)
+
+
 RELU = ["RNNClassifier-relu", "RNNRegressor-relu", "RNNSequenceTagger-relu"]
+
+
+@pytest.mark.parametrize("key", RELU + ["CharRNNGenerator-relu"])
+@budget(100)
+@given(data=st.data())
+def test_longer_and_larger_than_seen_answers_or_says_overflow(fitted, key, data):
+    """Sequences far longer than in fit, values far larger: a finite answer
+    or an error saying so (a relu cell's state can grow past any float)."""
+    est = fitted[key]
+    name = type(est).__name__
+    if name == "CharRNNGenerator":
+        X = data.draw(st.text("abc", min_size=1, max_size=3)) * data.draw(
+            st.integers(1, 150)
+        )
+    else:
+        n, T = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 60))
+        values = hnp.arrays(np.float64, (n, T, 2), elements=st.floats(0.5, 3))
+        scale = 10.0 ** data.draw(st.sampled_from([0, 30, 36, 37]))
+        X = data.draw(values) * scale
+    for method in SPECS[name]["infer"]:
+        args = ()
+        if method == "score" and name != "CharRNNGenerator":
+            args = (matching_y(name, X, per_step=True),)
+        if method == "generate":
+            args = (2,)
+        result, exc = call(getattr(est, method), X, *args)
+        if exc is not None:  # (a score needs 2 tokens)
+            assert re.search("overflowed|too large|2 or more", str(exc)), repr(exc)
+        else:
+            check_result(est, method, X, result)
+
+
+@pytest.mark.parametrize("key", NUMERIC_3D)
+@budget(150)
+@given(data=st.data())
+def test_data_under_a_mask_is_never_read(fitted, key, data):
+    """A masked row is the sequence of its unmasked steps, whatever lies under
+    the mask; a mask that cuts a sequence, or part of a step, is refused."""
+    est = fitted[key]
+    n = data.draw(st.integers(1, 4))
+    T = data.draw(st.integers(1, 6))
+    values = data.draw(
+        hnp.arrays(np.float64, (n, T, 2), elements=st.floats(-3, 3, width=32))
+    )
+    first = np.array(data.draw(st.lists(st.integers(0, T - 1), min_size=n, max_size=n)))
+    last = np.array([data.draw(st.integers(f + 1, T)) for f in first])
+    steps = np.arange(T)[None, :]
+    masked_steps = (steps < first[:, None]) | (steps >= last[:, None])
+    mask = np.repeat(masked_steps[:, :, None], 2, axis=2)
+    garbage = data.draw(st.sampled_from([np.nan, np.inf, 1e300, -7.0]))
+    X = np.ma.MaskedArray(np.where(mask, garbage, values), mask=mask)
+    alone = [values[i, first[i] : last[i]] for i in range(n)]
+    masked_out, list_out = est.predict(X), est.predict(alone)
+    if isinstance(est, RNNSequenceTagger):
+        assert_array_equal(np.ma.compressed(masked_out), np.concatenate(list_out))
+        assert_array_equal(np.ma.getmaskarray(masked_out), masked_steps)
+    else:
+        assert_array_equal(masked_out, list_out)
+    # a hole in a row of 3 or more steps, or a single masked value
+    i = int(np.argmax(last - first))
+    cut = mask.copy()
+    if last[i] - first[i] >= 3:
+        cut[i, first[i] + 1] = True
+    else:
+        cut[i, first[i], 0] = True
+    with pytest.raises(ValueError, match="mask"):
+        est.predict(np.ma.MaskedArray(X.data, mask=cut))
+
+
+@pytest.mark.parametrize("key", NUMERIC_3D)
+@budget(100)
+@given(
+    X=hnp.arrays(
+        np.int64,
+        st.tuples(st.integers(1, 3), st.integers(1, 5), st.just(2)),
+        elements=st.integers(0, 1),
+    ),
+    dtype=st.sampled_from(
+        [np.int8, np.uint8, np.int64, np.bool_, np.float16, np.float32, object]
+    ),
+)
+def test_the_dtype_of_numbers_never_changes_a_prediction(fitted, key, X, dtype):
+    est = fitted[key]
+    method = "predict" if isinstance(est, RNNRegressor) else "predict_proba"
+    expected = getattr(est, method)(X.astype(np.float64))
+    got = getattr(est, method)(X.astype(dtype))
+    if isinstance(expected, list):
+        for g, e in zip(got, expected, strict=True):
+            assert_array_equal(g, e)
+    else:
+        assert_array_equal(got, expected)
+
+
+@budget(200)
+@given(context=st.text("abcxyé\U0001f600", max_size=8))
+def test_unknown_symbols_named_or_skipped(fitted, context):
+    """handle_unknown='error' names an unknown symbol; 'ignore' is as if it
+    were not there."""
+    strict = fitted["CharRNNGenerator-chars"]
+    unknown = sorted(set(context) - set(strict.classes_.tolist()))
+    known = "".join(c for c in context if c in strict.classes_)
+    if unknown:
+        for method in ("predict", "predict_proba", "score", "generate"):
+            args = (2,) if method == "generate" else ()
+            with pytest.raises(ValueError, match="unknown") as info:
+                getattr(strict, method)(context, *args)
+            assert any(repr(u) in str(info.value) for u in unknown)
+    lenient = fitted["CharRNNGenerator-ignore"]
+    assert_array_equal(lenient.predict_proba(context), lenient.predict_proba(known))
+    assert (
+        lenient.generate(context, 3, temperature=0)
+        == context + lenient.generate(known, 3, temperature=0)[len(known) :]
+    )
+    if len(known) >= 2:
+        assert lenient.score(context) == lenient.score(known)
+    else:
+        with pytest.raises(ValueError, match="2 or more tokens"):
+            lenient.score(context)
+    # the encoder, likewise
+    table = np.array([list(context[:2].ljust(2, "a"))])
+    enc = fitted["OneHotCharEncoder-chars"]
+    if set(table.ravel()) - set(enc.categories_.tolist()):
+        with pytest.raises(ValueError, match="unknown"):
+            enc.transform(table)
+    lenient_enc = OneHotCharEncoder(handle_unknown="ignore").fit(["abc"])
+    onehot = lenient_enc.transform(table)
+    for j, symbol in enumerate(table[0]):
+        expected = (lenient_enc.categories_ == symbol).astype(np.float32)
+        assert_array_equal(onehot[0, j], expected)
+
+
+@pytest.mark.parametrize("key", NUMERIC_3D + ["CharRNNGenerator-chars"])
+@budget(150)
+@given(data=st.data())
+def test_a_failed_partial_fit_changes_nothing(fitted, key, data):
+    """A partial_fit that raises leaves the model exactly as it was."""
+    est = copy.deepcopy(fitted[key])
+    name = type(est).__name__
+    X = data.draw(st.one_of(ANY_X, near_valid(name, est)), label="X")
+    ref = _X3 if name in SUPERVISED else "abcab"
+    before = est.predict(ref), sorted(vars(est)), est._params.copy(), est.t_
+    if name in SUPERVISED:
+        if data.draw(st.booleans(), label="wild y"):
+            y = data.draw(ANY_Y, label="y")
+        else:
+            y = matching_y(name, X, per_step=True)
+        _, exc = call(est.partial_fit, X, y)
+    else:
+        _, exc = call(est.partial_fit, X)
+    if exc is None:
+        return
+    after = est.predict(ref), sorted(vars(est)), est._params, est.t_
+    assert_array_equal(after[0], before[0])
+    assert after[1] == before[1]
+    assert_array_equal(after[2], before[2])
+    assert after[3] == before[3]
 
 
 # ------------------------------------------------------- regression tests
