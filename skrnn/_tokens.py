@@ -90,10 +90,33 @@ def _is_non_finite_number(s):
         return False
 
 
-def _check_symbols(symbols):
-    for s in symbols:
+def _token_list(document):
+    """The symbols of a token document as a list of hashable scalars.
+
+    A 0-d array is the scalar it holds. NaN or infinity of any number type
+    raises a ValueError; a masked value, or anything unhashable (a list, a
+    dict, a 1-D array inside a document), is not a token and raises a
+    TypeError naming it.
+    """
+    symbols = np.asarray(document, dtype=object).tolist()
+    for j, s in enumerate(symbols):
+        if isinstance(s, np.ma.MaskedArray):
+            raise TypeError(
+                "A document holds a masked value; masked values are not tokens "
+                "(remove them, or fill them with a symbol of your own)."
+            )
+        if isinstance(s, np.ndarray) and s.ndim == 0:
+            symbols[j] = s = s.item()
         if _is_non_finite_number(s):
             raise ValueError("Input contains NaN or infinity, which are not tokens.")
+        try:
+            hash(s)
+        except TypeError:
+            raise TypeError(
+                f"Tokens must be hashable symbols (str, int, ...); got a token "
+                f"of type {type(s).__name__}: {s!r:.60}."
+            ) from None
+    return symbols
 
 
 def build_vocabulary(documents, char_level):
@@ -105,17 +128,22 @@ def build_vocabulary(documents, char_level):
         return np.array(sorted(symbols), dtype="<U1")
     symbols = set()
     for d in documents:
-        symbols.update(np.asarray(d, dtype=object).tolist())
-    _check_symbols(symbols)
+        symbols.update(_token_list(d))
     try:
         ordered = sorted(symbols)
     except TypeError as exc:
         raise TypeError(
             f"The tokens cannot be sorted into a vocabulary (mixed types?): {exc}"
         ) from None
-    # Numbers stay numbers and strings strings; anything else is an object array.
+    # Numbers stay numbers and strings strings, when a typed array holds every
+    # token exactly (not 2**53 + 1 next to a float, which float64 rounds);
+    # anything else is an object array.
     candidate = np.array(ordered) if ordered else np.array([], dtype=object)
-    if candidate.ndim == 1 and candidate.dtype.kind in "biufUS":
+    if (
+        candidate.ndim == 1
+        and candidate.dtype.kind in "biufUS"
+        and candidate.tolist() == ordered
+    ):
         return candidate
     vocabulary = np.empty(len(ordered), dtype=object)
     vocabulary[:] = ordered
@@ -162,8 +190,7 @@ def encode_documents(documents, vocabulary, char_level, handle_unknown):
                 pos += len(codes)
             encoded.append(out[begin:pos])
         else:
-            seq = np.asarray(d, dtype=object).tolist()
-            _check_symbols(seq)
+            seq = _token_list(d)
             codes = [index.get(s, -1) for s in seq]
             bad = [s for s, c in zip(seq, codes, strict=True) if c < 0]
             if bad:

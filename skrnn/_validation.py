@@ -347,3 +347,22 @@ def check_n_sequences(X, n, what="y"):
         raise ValueError(
             f"X has {len(X)} sequences but {what} has {n} entries; they must match."
         )
+
+
+def check_not_ragged(values, what="y"):
+    """Raise a ValueError if the entries of a list ``values`` differ in shape.
+
+    NumPy >= 1.24 refuses such a list itself; older NumPy makes it an object
+    array of arrays, which scikit-learn's checks then fail on obscurely.
+    """
+    if not isinstance(values, (list, tuple)) or len(values) < 2:
+        return
+    try:
+        shapes = {np.shape(v) for v in values}
+    except ValueError:  # an entry is ragged itself
+        shapes = None
+    if shapes is None or len(shapes) > 1:
+        raise ValueError(
+            f"{what} is ragged: its entries have different shapes; a "
+            f"{what} of one value (or one row) per sequence is required."
+        )

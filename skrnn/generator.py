@@ -694,6 +694,12 @@ class CharRNNGenerator(BaseRNN):
         n = int(n)  # True is an Integral; np.empty takes no bool dimension
         if not isinstance(temperature, Real) or not temperature >= 0:
             raise ValueError(f"temperature must be >= 0, got {temperature!r}.")
+        try:  # (an int past float64, 10**400, cannot divide a float array)
+            temperature = float(temperature)
+        except OverflowError:
+            raise ValueError(
+                f"temperature is too large to be a float: {temperature!r:.40}."
+            ) from None
         if top_k is not None and (not isinstance(top_k, Integral) or top_k < 1):
             raise ValueError(f"top_k must be a positive integer, got {top_k!r}.")
         if top_p is not None and (not isinstance(top_p, Real) or not 0 < top_p <= 1):

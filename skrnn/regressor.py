@@ -12,7 +12,12 @@ from sklearn.utils.validation import (
 
 from ._base import BaseRNN, _Data
 from ._param_validation import _fit_context
-from ._validation import check_finite_output, check_n_sequences, check_sequences
+from ._validation import (
+    check_finite_output,
+    check_n_sequences,
+    check_not_ragged,
+    check_sequences,
+)
 from .classifier import cast_weights, check_y_present
 
 __all__ = ["RNNRegressor"]
@@ -199,6 +204,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     def _prepare_fit(self, X, y, sample_weight, *, first_pass):
         check_y_present(self, y)
         seqs = check_sequences(self, X, reset=first_pass, dtype=self._dtype)
+        check_not_ragged(y)
         y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
         if y.ndim not in (1, 2):
             raise ValueError(f"y must be 1-D or 2-D, got {y.ndim} dimensions.")
