@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import PREDICT_CHUNK, BaseRNN
-from ._engine import Packing
+from ._engine import Stepper
 from ._engine.losses import log_softmax
 from ._engine.sampling import sample_next
 from ._param_validation import Interval, StrOptions, _fit_context
@@ -728,12 +728,12 @@ class CharRNNGenerator(BaseRNN):
         logits, h, c = self._final(corpus)
         B = len(seeds)
         out = np.empty((B, n), dtype=np.intp)
-        packing = Packing(np.ones(B, dtype=np.intp))
+        stepper = Stepper(self._net, self._params, h, c)
         for t in range(n):
             tokens = sample_next(logits, rng, temperature, top_k, top_p)
             out[:, t] = tokens
             if t + 1 < n:
-                logits, h, c, _ = self._net.forward(self._params, tokens, packing, h, c)
+                logits = stepper.step(tokens)
                 check_finite_output(logits, "seeds and generated texts")
         results = []
         for i in range(B):

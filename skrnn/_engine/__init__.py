@@ -14,6 +14,8 @@ layers
     The time loop, stacking and bidirectional layers.
 network
     A whole network with its head, forward, backward and loss_and_grad.
+stepper
+    One step at a time with preallocated buffers, for generation.
 losses
     Softmax cross-entropy and squared error, fused with their gradients.
 optimizers
@@ -27,6 +29,7 @@ gradcheck
 from .network import HEADS, LOSSES, RecurrentNetwork
 from .optimizers import AdamOptimizer, SGDOptimizer, add_l2_penalty, clip_grad_norm
 from .packing import Packing, pack_array, pack_sequences, unpack_sequences
+from .stepper import Stepper
 
 __all__ = [
     "HEADS",
@@ -35,6 +38,7 @@ __all__ = [
     "Packing",
     "RecurrentNetwork",
     "SGDOptimizer",
+    "Stepper",
     "add_l2_penalty",
     "clip_grad_norm",
     "pack_array",
