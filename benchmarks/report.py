@@ -1,0 +1,147 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Turn the JSON results of the benchmarks into tables and a plot.
+
+Usage::
+
+    python benchmarks/report.py [RESULTS_DIR]     # default benchmarks/results
+
+Reads every ``<bench>-pinned.json`` / ``<bench>-unpinned.json`` there and
+writes ``results.md`` (one Markdown table per benchmark and pin setting,
+with the environment each was measured in) and, when matplotlib is
+installed, ``throughput.png``: skrnn's training throughput over PyTorch's
+for every cell, hidden size and pin setting.
+"""
+
+import glob
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+ORDER = ["training", "classification", "generation", "tutorial", "memory"]
+#: settings the same on every row of a table: said once, above it
+SHARED = ("batch", "window", "gemm_limit_gflops")
+#: kept in the JSON files only
+UNSHOWN = ("steps_per_timing",)
+
+
+def load(results_dir):
+    """``{(bench, pin): payload}`` for every JSON file in ``results_dir``."""
+    out = {}
+    for path in sorted(glob.glob(os.path.join(results_dir, "*.json"))):
+        stem = os.path.basename(path)[: -len(".json")]
+        if "-" not in stem:
+            continue
+        bench, pin = stem.rsplit("-", 1)
+        with open(path) as f:
+            out[bench, pin] = json.load(f)
+    return out
+
+
+def _fmt(key, value):
+    if isinstance(value, float):
+        if "fraction" in key:
+            return f"{value:.0%}"
+        if "ratio" in key or abs(value) < 100:
+            return f"{value:.2f}"
+        return f"{value:,.0f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def markdown_table(rows):
+    """A Markdown table with a column for every key of ``rows``."""
+    keys = []
+    for row in rows:
+        keys += [k for k in row if k not in keys + list(SHARED + UNSHOWN)]
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    for row in rows:
+        lines.append("| " + " | ".join(_fmt(k, row.get(k, "")) for k in keys) + " |")
+    return "\n".join(lines)
+
+
+def environment_line(env, rows):
+    pin = env.get("OPENBLAS_CORETYPE") or "unset"
+    line = (
+        f"{env.get('cpu')}, {env.get('cores')} cores; OPENBLAS_CORETYPE={pin}; "
+        f"Python {env.get('python')}, numpy {env.get('numpy')}, "
+        f"torch {env.get('torch') or 'absent'}, keras {env.get('keras') or 'absent'}"
+    )
+    shared = {k: {_fmt(k, r[k]) for r in rows if k in r} for k in SHARED}
+    said = [f"{k} {', '.join(sorted(v))}" for k, v in shared.items() if v]
+    return line + ("; " + "; ".join(said) if said else "")
+
+
+def write_markdown(results, path):
+    benches = sorted({b for b, _ in results}, key=lambda b: (b not in ORDER, b))
+    benches.sort(key=lambda b: ORDER.index(b) if b in ORDER else len(ORDER))
+    parts = ["# skrnn benchmark results", ""]
+    for bench in benches:
+        for pin in ("pinned", "unpinned"):
+            payload = results.get((bench, pin))
+            if not payload:
+                continue
+            parts += [
+                f"## {bench} ({pin})",
+                "",
+                environment_line(payload["environment"], payload["rows"]),
+                "",
+                markdown_table(payload["rows"]),
+                "",
+            ]
+    with open(path, "w") as f:
+        f.write("\n".join(parts))
+
+
+def plot_training(results, path):
+    """Ratio to PyTorch against hidden size, one line per cell and dtype."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    pins = [p for p in ("pinned", "unpinned") if ("training", p) in results]
+    rows_of = {p: results["training", p]["rows"] for p in pins}
+    if not pins or not any("ratio" in r for p in pins for r in rows_of[p]):
+        return False
+    fig, axes = plt.subplots(1, len(pins), figsize=(5 * len(pins), 3.8), sharey=True)
+    axes = [axes] if len(pins) == 1 else list(axes)
+    for ax, pin in zip(axes, pins, strict=True):
+        rows = rows_of[pin]
+        for cell in dict.fromkeys(r["cell"] for r in rows):
+            for dtype, style in (("float32", "-o"), ("float64", "--s")):
+                pts = [
+                    (r["hidden"], r["ratio"])
+                    for r in rows
+                    if r["cell"] == cell and r["dtype"] == dtype and "ratio" in r
+                ]
+                if pts:
+                    xs, ys = zip(*sorted(pts), strict=True)
+                    ax.plot(xs, ys, style, label=f"{cell} {dtype}")
+        ax.axhline(1.0, color="grey", lw=1)
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("hidden size")
+        env = results["training", pin]["environment"]
+        coretype = env.get("OPENBLAS_CORETYPE") or "unset"
+        ax.set_title(f"OPENBLAS_CORETYPE={coretype}")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("skrnn / PyTorch (training chars/s)")
+    axes[-1].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def write_report(results_dir):
+    results = load(results_dir)
+    write_markdown(results, os.path.join(results_dir, "results.md"))
+    plot_training(results, os.path.join(results_dir, "throughput.png"))
+
+
+if __name__ == "__main__":
+    write_report(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "results"))
