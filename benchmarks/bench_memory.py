@@ -30,6 +30,11 @@ over 50 MB at one BLAS thread on a 2-core machine; ``--hidden`` and
 memory, not speed, and OpenBLAS' two threads slow a fit down by an order of
 magnitude on a machine whose other core is busy.
 
+Sizes under a few MB measure little but the encoder's fixed working set:
+the text is encoded a chunk of 2**20 characters at a time, and the chunk's
+temporaries (some tens of MB) outweigh the codes of a small text. The JSON
+rows give every size in MB (10**6 bytes).
+
 With ``--repeats`` above 1 the children alternate (5, 50, 5, 50, ...) and
 each figure is the median.
 
@@ -296,7 +301,33 @@ def run(args):
             f"# peak on {large['size_mb']:g} MB: {large['peak_rss'] / MB:.0f} MB, "
             f"{verdict} the 1 GB target"
         )
-    return rows, info
+    return [_in_mb(row) for row in rows], info
+
+
+#: the fields of a row that are numbers of bytes
+BYTES = (
+    "baseline_rss",
+    "text_rss",
+    "peak_before_fit",
+    "peak_rss",
+    "peak_hwm",
+    "end_rss",
+    "text_bytes",
+    "codes_bytes",
+    "peak_growth",
+    "text_and_codes_growth",
+)
+
+
+def _in_mb(row):
+    """``row`` with its numbers of bytes in MB (``peak_rss`` -> ``peak_rss_mb``)."""
+    out = {}
+    for key, value in row.items():
+        if key in BYTES:
+            key = key.removesuffix("_bytes") + "_mb"
+            value = None if value is None else value / MB
+        out[key] = value
+    return out
 
 
 def main(argv=None):
