@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """What every benchmark shares: alternating timing, thread settings, output.
 
-Rules the benchmarks follow (see ``benchmarks/README.md``):
+Rules the benchmarks follow (see ``docs/benchmarks.rst``):
 
 - the contenders run in the same process, on the same data, alternating
   (a, b, c, a, b, c, ...), so that a change in the machine's load hits all
@@ -24,6 +24,10 @@ import sys
 import time
 
 import numpy as np
+
+# Keras 3 runs on PyTorch here (as in bench_generation and bench_tutorial),
+# so that the environment line reports the Keras those benchmarks use.
+os.environ.setdefault("KERAS_BACKEND", "torch")
 
 __all__ = [
     "alternate",

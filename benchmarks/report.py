@@ -5,17 +5,22 @@ Usage::
 
     python benchmarks/report.py [RESULTS_DIR]     # default benchmarks/results
 
+    python benchmarks/report.py --docs docs/benchmarks   # also the docs' copy
+
 Reads every ``<bench>-pinned.json`` / ``<bench>-unpinned.json`` there and
 writes ``results.md`` (one Markdown table per benchmark and pin setting,
-with the environment each was measured in) and, when matplotlib is
+with the environment each was measured in), ``results.rst`` (the same
+tables for the Sphinx page ``docs/benchmarks.rst``) and, when matplotlib is
 installed, ``throughput.png``: skrnn's training throughput over PyTorch's
-for every cell, hidden size and pin setting.
+for every cell, hidden size and pin setting. ``--docs DIR`` copies the
+reStructuredText tables and the plot to ``DIR``.
 """
 
+import argparse
 import glob
 import json
 import os
-import sys
+import shutil
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -51,11 +56,17 @@ def _fmt(key, value):
     return str(value)
 
 
-def markdown_table(rows):
-    """A Markdown table with a column for every key of ``rows``."""
+def _columns(rows):
+    """Every key of ``rows`` in order of appearance, less the shared ones."""
     keys = []
     for row in rows:
         keys += [k for k in row if k not in keys + list(SHARED + UNSHOWN)]
+    return keys
+
+
+def markdown_table(rows):
+    """A Markdown table with a column for every key of ``rows``."""
+    keys = _columns(rows)
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
     for row in rows:
         lines.append("| " + " | ".join(_fmt(k, row.get(k, "")) for k in keys) + " |")
@@ -74,23 +85,56 @@ def environment_line(env, rows):
     return line + ("; " + "; ".join(said) if said else "")
 
 
-def write_markdown(results, path):
+def rst_table(rows):
+    """A reStructuredText ``list-table`` with a column for every key of ``rows``."""
+    keys = _columns(rows)
+    lines = [".. list-table::", "   :header-rows: 1", ""]
+    for cells in [keys] + [[_fmt(k, row.get(k, "")) for k in keys] for row in rows]:
+        lines.append(f"   * - {cells[0] or ' '}")
+        lines += [f"     - {c or ' '}" for c in cells[1:]]
+    return "\n".join(lines)
+
+
+def _sections(results):
+    """``(bench, pin, payload)`` in report order."""
     benches = sorted({b for b, _ in results}, key=lambda b: (b not in ORDER, b))
     benches.sort(key=lambda b: ORDER.index(b) if b in ORDER else len(ORDER))
-    parts = ["# skrnn benchmark results", ""]
     for bench in benches:
         for pin in ("pinned", "unpinned"):
             payload = results.get((bench, pin))
-            if not payload:
-                continue
-            parts += [
-                f"## {bench} ({pin})",
-                "",
-                environment_line(payload["environment"], payload["rows"]),
-                "",
-                markdown_table(payload["rows"]),
-                "",
-            ]
+            if payload:
+                yield bench, pin, payload
+
+
+def write_rst(results, path):
+    """The tables as reStructuredText sections (``~`` underlines), for the docs."""
+    parts = []
+    for bench, pin, payload in _sections(results):
+        title = f"{bench} ({pin})"
+        parts += [
+            title,
+            "~" * len(title),
+            "",
+            environment_line(payload["environment"], payload["rows"]),
+            "",
+            rst_table(payload["rows"]),
+            "",
+        ]
+    with open(path, "w") as f:
+        f.write("\n".join(parts))
+
+
+def write_markdown(results, path):
+    parts = ["# skrnn benchmark results", ""]
+    for bench, pin, payload in _sections(results):
+        parts += [
+            f"## {bench} ({pin})",
+            "",
+            environment_line(payload["environment"], payload["rows"]),
+            "",
+            markdown_table(payload["rows"]),
+            "",
+        ]
     with open(path, "w") as f:
         f.write("\n".join(parts))
 
@@ -137,11 +181,22 @@ def plot_training(results, path):
     return True
 
 
-def write_report(results_dir):
+def write_report(results_dir, docs_dir=None):
+    """Write the tables and the plot; with ``docs_dir``, copy them there too."""
     results = load(results_dir)
     write_markdown(results, os.path.join(results_dir, "results.md"))
-    plot_training(results, os.path.join(results_dir, "throughput.png"))
+    write_rst(results, os.path.join(results_dir, "results.rst"))
+    plotted = plot_training(results, os.path.join(results_dir, "throughput.png"))
+    if docs_dir:
+        os.makedirs(docs_dir, exist_ok=True)
+        names = ["results.rst"] + (["throughput.png"] if plotted else [])
+        for name in names:
+            shutil.copy(os.path.join(results_dir, name), os.path.join(docs_dir, name))
 
 
 if __name__ == "__main__":
-    write_report(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "results"))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("results_dir", nargs="?", default=os.path.join(HERE, "results"))
+    parser.add_argument("--docs", help="also copy results.rst and throughput.png here")
+    args = parser.parse_args()
+    write_report(args.results_dir, args.docs)

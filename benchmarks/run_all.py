@@ -5,6 +5,7 @@ One command::
 
     python benchmarks/run_all.py              # about 40 minutes on 2 cores
     python benchmarks/run_all.py --quick      # a smoke run of every script
+    python benchmarks/run_all.py --docs docs/benchmarks   # and refresh the docs page
 
 Each benchmark script runs in its own process, twice: once in the
 environment as it is (on this project's machines ``OPENBLAS_CORETYPE=Haswell``
@@ -49,6 +50,11 @@ def main(argv=None):
         nargs="+",
         default=["pinned", "unpinned"],
         choices=["pinned", "unpinned"],
+        help="pinned: the environment as it is; unpinned: OPENBLAS_CORETYPE removed",
+    )
+    parser.add_argument(
+        "--docs",
+        help="copy the tables and the plot to this directory (docs/benchmarks)",
     )
     args = parser.parse_args(argv)
     os.makedirs(RESULTS, exist_ok=True)
@@ -72,7 +78,7 @@ def main(argv=None):
             status = status or code
     from report import write_report
 
-    write_report(RESULTS)
+    write_report(RESULTS, args.docs)
     print(f"\nReport: {os.path.join(RESULTS, 'results.md')}")
     return status
 
