@@ -3,7 +3,7 @@
 
 One command::
 
-    python benchmarks/run_all.py              # about 40 minutes on 2 cores
+    python benchmarks/run_all.py              # about 20 minutes on 2 cores
     python benchmarks/run_all.py --quick      # a smoke run of every script
     python benchmarks/run_all.py --docs docs/benchmarks   # and refresh the docs page
 
