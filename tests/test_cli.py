@@ -172,6 +172,16 @@ def test_errors_exit_1_with_one_line(args, fragment, files, monkeypatch):
     assert_one_error_line(skrnn(*args), 1, fragment)
 
 
+def _interruptible():
+    """In the child, before exec: SIGINT as at a terminal (its default action).
+
+    A command started in the background by a non-interactive shell (``cmd &``,
+    as CI runners and ``nohup`` do) inherits SIGINT ignored, and Python then
+    leaves it ignored: Ctrl-C (here, SIGINT) would never reach the CLI.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_interrupted_training_keeps_the_best_model(text_file, tmp_path):
     model = tmp_path / "model.joblib"
     proc = subprocess.Popen(
@@ -181,6 +191,7 @@ def test_interrupted_training_keeps_the_best_model(text_file, tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         env=ENV,
+        preexec_fn=_interruptible,
     )
     try:
         deadline = time.monotonic() + 60
