@@ -106,7 +106,7 @@ class TorchTrainer:
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.params, 5.0)
         self.opt.step()
-        return float(loss)
+        return loss.item()
 
 
 def time_steps(trainer, batches, n_steps):
