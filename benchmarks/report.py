@@ -9,7 +9,8 @@ Usage::
 
 Reads every ``<bench>-pinned.json`` / ``<bench>-unpinned.json`` there and
 writes ``results.md`` (one Markdown table per benchmark and pin setting,
-with the environment each was measured in), ``results.rst`` (the same
+with the environment each was measured in, led by a table per pin setting
+of the project's targets, :data:`TARGETS`, met or not), ``results.rst`` (the same
 tables for the Sphinx page ``docs/benchmarks.rst``) and, when matplotlib is
 installed, ``throughput.png``: skrnn's training throughput over PyTorch's
 for every cell, hidden size and pin setting. ``--docs DIR`` copies the
@@ -24,7 +25,87 @@ import shutil
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-ORDER = ["training", "classification", "generation", "tutorial", "memory"]
+ORDER = ["targets", "training", "classification", "generation", "tutorial", "memory"]
+
+#: The project's speed and memory targets: (target, bench, row filter, key,
+#: threshold, True when the measure must stay below the threshold).
+TARGETS = [
+    *(
+        (
+            f"training, {cell}, hidden 128-512, float32: ratio >= 1.0",
+            "training",
+            dict(cell=cell, dtype="float32", hidden=(128, 256, 512)),
+            "ratio",
+            1.0,
+            False,
+        )
+        for cell in ("rnn", "gru", "lstm")
+    ),
+    *(
+        (
+            f"training, {cell}, hidden 64, float32: ratio >= 1.3",
+            "training",
+            dict(cell=cell, dtype="float32", hidden=(64,)),
+            "ratio",
+            1.3,
+            False,
+        )
+        for cell in ("rnn", "gru", "lstm")
+    ),
+    *(
+        (
+            f"training, {cell}, hidden 512, float32: GEMM limit >= 60%",
+            "training",
+            dict(cell=cell, dtype="float32", hidden=(512,)),
+            "gemm_fraction",
+            0.6,
+            False,
+        )
+        for cell in ("rnn", "gru", "lstm")
+    ),
+    (
+        "variable-length classification: ratio >= 1.0",
+        "classification",
+        dict(task="variable"),
+        "ratio",
+        1.0,
+        False,
+    ),
+    (
+        "generation: >= 2x a PyTorch per-step loop",
+        "generation",
+        {},
+        "skrnn_over_torch",
+        2.0,
+        False,
+    ),
+    (
+        "generation: >= 10x Keras predict",
+        "generation",
+        {},
+        "skrnn_over_keras",
+        10.0,
+        False,
+    ),
+    (
+        "seed tutorial end to end: >= 20x faster than Keras",
+        "tutorial",
+        dict(contender=("pipeline", "generator")),
+        "keras_time_over_this",
+        20.0,
+        False,
+    ),
+    (
+        "fit on the 50 MB text: peak RSS < 1000 MB",
+        "memory",
+        dict(kind="fit", size_mb=(50,)),
+        "peak_rss_mb",
+        1000.0,
+        True,
+    ),
+]
+#: what tells the rows of one target apart in the "measured" column
+LABELS = ("hidden", "seeds", "contender")  # the first that varies
 #: settings the same on every row of a table: said once, above it
 SHARED = ("batch", "window", "gemm_limit_gflops")
 #: kept in the JSON files only
@@ -93,6 +174,46 @@ def rst_table(rows):
         lines.append(f"   * - {cells[0] or ' '}")
         lines += [f"     - {c or ' '}" for c in cells[1:]]
     return "\n".join(lines)
+
+
+def _matches(row, where):
+    for key, wanted in where.items():
+        wanted = wanted if isinstance(wanted, tuple) else (wanted,)
+        if row.get(key) not in wanted:
+            return False
+    return True
+
+
+def target_rows(results, pin):
+    """One row per target of :data:`TARGETS` measured in ``pin``'s results."""
+    out = []
+    for target, bench, where, key, threshold, below in TARGETS:
+        payload = results.get((bench, pin))
+        rows = [r for r in (payload or {}).get("rows", []) if _matches(r, where)]
+        rows = [r for r in rows if r.get(key) is not None]
+        if not rows:
+            continue
+        values = [r[key] for r in rows]
+        met = all(v < threshold if below else v >= threshold for v in values)
+        label = next((k for k in LABELS if len({r.get(k) for r in rows}) > 1), None)
+        measured = ", ".join(
+            (f"{label} {r[label]}: " if label else "") + _fmt(key, r[key]) for r in rows
+        )
+        out.append(
+            {"target": target, "measured": measured, "met": "yes" if met else "NO"}
+        )
+    return out
+
+
+def _with_targets(results):
+    """``results`` and, per pin setting, a ``targets`` payload computed from it."""
+    out = dict(results)
+    for pin in ("pinned", "unpinned"):
+        rows = target_rows(results, pin)
+        if rows:
+            env = next(p["environment"] for (b, q), p in results.items() if q == pin)
+            out["targets", pin] = {"environment": env, "rows": rows}
+    return out
 
 
 def _sections(results):
@@ -183,7 +304,7 @@ def plot_training(results, path):
 
 def write_report(results_dir, docs_dir=None):
     """Write the tables and the plot; with ``docs_dir``, copy them there too."""
-    results = load(results_dir)
+    results = _with_targets(load(results_dir))
     write_markdown(results, os.path.join(results_dir, "results.md"))
     write_rst(results, os.path.join(results_dir, "results.rst"))
     plotted = plot_training(results, os.path.join(results_dir, "throughput.png"))
