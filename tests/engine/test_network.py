@@ -1,7 +1,16 @@
 # SPDX-License-Identifier: BSD-3-Clause
 import numpy as np
 import pytest
-from engine_cases import config_grid, config_id, make_case
+from engine_cases import (
+    CELL_CONFIGS,
+    HIDDEN,
+    N_FEATURES,
+    N_OUT,
+    VOCAB,
+    config_grid,
+    config_id,
+    make_case,
+)
 
 from skrnn._engine import RecurrentNetwork, pack_array, pack_sequences
 
@@ -118,3 +127,59 @@ def test_bad_inputs_raise():
         net.forward(params, x, pk, h0=np.zeros((1, 2, 3), np.float32))
     with pytest.raises(ValueError, match="flat parameter vector"):
         net.forward(params.astype(np.float64), x, pk)
+
+
+@pytest.mark.parametrize("token_input", [False, True], ids=["dense", "tokens"])
+@pytest.mark.parametrize("upstream", [np.float32, np.float64])
+@pytest.mark.parametrize("head", [None, "last", "all"])
+@pytest.mark.parametrize(("cell", "activation"), CELL_CONFIGS, ids="-".join)
+def test_float32_stays_float32(cell, activation, head, upstream, token_input):
+    """Every array a float32 network returns is float32.
+
+    Also when the caller's upstream gradients are float64 (they must not
+    promote the gradients, states or inputs' gradient).
+    """
+    rng = np.random.default_rng(2)
+    lengths = [3, 7, 1, 5]  # not sorted, with a length-1 sequence
+    n_inputs = VOCAB if token_input else N_FEATURES
+    net = RecurrentNetwork(
+        cell,
+        n_inputs,
+        HIDDEN,
+        N_OUT if head else None,
+        num_layers=2,
+        bidirectional=True,
+        activation=activation,
+        head=head,
+        token_input=token_input,
+        dtype=np.float32,
+    )
+    params = net.init_params(rng)
+    if token_input:
+        seqs = [rng.integers(0, VOCAB, size=n) for n in lengths]
+    else:
+        seqs = [
+            rng.standard_normal((n, N_FEATURES)).astype(np.float32) for n in lengths
+        ]
+    x, packing = pack_sequences(seqs)
+    has_c = net.cell.has_cell_state
+    state_shape = (net.n_states, len(lengths), HIDDEN)
+    h0 = rng.standard_normal(state_shape).astype(np.float32)
+    c0 = rng.standard_normal(state_shape).astype(np.float32) if has_c else None
+
+    y, h_n, c_n, _ = net.forward(params, x, packing, h0, c0)
+    arrays = {"y (no cache)": y, "h_n (no cache)": h_n, "c_n (no cache)": c_n}
+    y, h_n, c_n, cache = net.forward(params, x, packing, h0, c0, need_cache=True)
+    arrays.update({"y": y, "h_n": h_n, "c_n": c_n})
+    dy = rng.standard_normal(y.shape).astype(upstream)
+    dh_n = rng.standard_normal(state_shape).astype(upstream)
+    dc_n = rng.standard_normal(state_shape).astype(upstream) if has_c else None
+    grads, dx, dh0, dc0 = net.backward(params, cache, dy, dh_n, dc_n, need_dx=True)
+    arrays.update({"grads": grads, "dx": dx, "dh0": dh0, "dc0": dc0})
+    arrays.update(net.layout.views(grads))
+
+    assert (c_n is not None) == has_c and (dc0 is not None) == has_c
+    assert (dx is None) == token_input
+    for name, array in arrays.items():
+        if array is not None:
+            assert array.dtype == np.float32, name
