@@ -97,10 +97,27 @@ def test_relu_with_a_gated_cell_names_both_parameters(Est, cell):
         Est(cell=cell, activation="relu", **SMALL).fit(X, y)
 
 
+def _vanilla_outputs(est, X, activation):
+    """Outputs of a one-layer vanilla network, written out step by step."""
+    P = est.params_
+    h = np.zeros((len(X), P["W_hh_l0"].shape[0]))
+    for t in range(X.shape[1]):
+        h = activation(X[:, t] @ P["W_xh_l0"] + h @ P["W_hh_l0"] + P["b_h_l0"])
+    out = h @ P["W_hy"] + P["b_y"]
+    if isinstance(est, RNNClassifier):
+        out = np.exp(out - out.max(axis=1, keepdims=True))
+        return out / out.sum(axis=1, keepdims=True)
+    return out[:, 0]
+
+
 @pytest.mark.parametrize("Est", ESTIMATORS)
 def test_relu_with_the_vanilla_cell_is_accepted(Est):
     X, y = _data(Est)
-    Est(cell="rnn", activation="relu", **SMALL).fit(X, y)
+    est = Est(cell="rnn", activation="relu", **SMALL).fit(X, y)
+    # and the network computes h_t = relu(x_t W_xh + h_{t-1} W_hh + b_h)
+    relu = _vanilla_outputs(est, X, lambda z: np.maximum(z, 0.0))
+    assert_allclose(_out(est, X), relu, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(_out(est, X), _vanilla_outputs(est, X, np.tanh), atol=1e-3)
 
 
 @pytest.mark.parametrize("Est", ESTIMATORS)
@@ -149,22 +166,58 @@ def test_parameter_constraints_reject_bad_values(Est, param, value):
         est.fit(X, y)
 
 
+def _is_float64(est, X, y, printed):
+    assert all(v.dtype == np.float64 for v in est.params_.values())
+    assert est._optimizer.ms[0].dtype == np.float64
+    assert _out(est, X).dtype == np.float64
+
+
+def _does_not_clip(est, X, y, printed):
+    # the same model as with a bound no gradient reaches; not as with one
+    # that every gradient reaches
+    never = clone(est).set_params(clip_norm=1e30).fit(X, y)
+    _assert_params_equal(est.params_, never.params_)
+    always = clone(est).set_params(clip_norm=1e-4).fit(X, y)
+    assert not np.array_equal(est.params_["W_hy"], always.params_["W_hy"])
+
+
+def _takes_adam_steps(n_steps):
+    def check(est, X, y, printed):
+        assert est._optimizer.t == n_steps  # one per minibatch of the epoch
+
+    return check
+
+
+def _has_momentum_one(est, X, y, printed):
+    assert type(est._optimizer).__name__ == "SGDOptimizer"
+    assert est._optimizer.momentum == 1.0
+
+
+def _prints_nothing(est, X, y, printed):
+    assert printed == ""
+
+
 @pytest.mark.parametrize("Est", ESTIMATORS)
 @pytest.mark.parametrize(
-    "params",
+    "params, check",
     [
-        dict(dtype="float64"),
-        dict(dtype=np.float64),
-        dict(clip_norm=None),
-        dict(batch_size="auto"),
-        dict(batch_size=7),
-        dict(momentum=1.0, solver="sgd"),
-        dict(verbose=0),
+        pytest.param(dict(dtype="float64"), _is_float64, id="float64-str"),
+        pytest.param(dict(dtype=np.float64), _is_float64, id="float64-type"),
+        pytest.param(dict(clip_norm=None), _does_not_clip, id="clip_norm-None"),
+        # 'auto' is min(200, n_sequences): one batch of the 30 sequences
+        pytest.param(dict(batch_size="auto"), _takes_adam_steps(1), id="batch-auto"),
+        pytest.param(dict(batch_size=7), _takes_adam_steps(5), id="batch-7"),
+        pytest.param(
+            dict(momentum=1.0, solver="sgd"), _has_momentum_one, id="momentum-1"
+        ),
+        pytest.param(dict(verbose=0), _prints_nothing, id="verbose-0"),
     ],
 )
-def test_parameter_constraints_accept_documented_values(Est, params):
+def test_parameter_constraints_accept_documented_values(Est, params, check, capsys):
+    """Each value is accepted, and does what it says."""
     X, y = _data(Est)
-    Est(**{**SMALL, "max_iter": 1, **params}).fit(X, y)
+    est = Est(**{**SMALL, "max_iter": 1, **params}).fit(X, y)
+    check(est, X, y, capsys.readouterr().out)
 
 
 def test_classifier_class_weight_constraint():

@@ -108,8 +108,18 @@ def test_partial_fit_learns_every_class_given_up_front():
     clf = RNNClassifier(**SMALL).partial_fit(X, y, classes=[0, 1, 2])
     assert_array_equal(clf.classes_, [0, 1, 2])
     assert clf.predict_proba(X).shape == (len(X), 3)
-    # a later batch may bring the class not seen so far
-    clf.partial_fit(X[:5], np.full(5, 2))
+    # a later batch may bring the class not seen so far: it trains the third
+    # output, whose loss is -log p(2) (plus the L2 penalty) at the weights
+    # the call starts from, and it makes class 2 more likely
+    X_new = X[:5]
+    before = clf.predict_proba(X_new)[:, 2]
+    weights = np.concatenate([w.ravel() for k, w in clf.params_.items() if k[0] == "W"])
+    penalty = 0.5 * clf.alpha / len(X_new) * float(np.dot(weights, weights))
+    clf.partial_fit(X_new, np.full(5, 2))
+    assert_array_equal(clf.classes_, [0, 1, 2])
+    expected_loss = -np.mean(np.log(before.astype(np.float64))) + penalty
+    assert clf.loss_curve_[-1] == pytest.approx(expected_loss, rel=1e-5)
+    assert np.all(clf.predict_proba(X_new)[:, 2] > before)
 
 
 def test_partial_fit_rejects_other_classes_later():
