@@ -214,9 +214,12 @@ class AdamOptimizer(_BaseOptimizer):
 
     ``epsilon`` is added to the *uncorrected* ``sqrt(v)``. PyTorch's
     ``torch.optim.Adam`` adds it to ``sqrt(v_hat)``, which amounts to using
-    ``epsilon * sqrt(1 - beta_2**t)`` here; the two agree when ``epsilon`` is
-    small compared with ``sqrt(v)``. At ``t = 1`` the update is about
-    ``-lr * sign(g)``.
+    ``epsilon * sqrt(1 - beta_2**t)`` here: this update is PyTorch's with
+    ``eps = epsilon / sqrt(1 - beta_2**t)``, never larger. The two agree when
+    ``epsilon`` is small compared with ``sqrt(v_hat)``; with the defaults and
+    gradients of 1e-6 to 1e-9 the first steps are 0.77 to 0.035 times
+    PyTorch's (the "Engine" page of the documentation, "The optimizers").
+    At ``t = 1`` the update is about ``-lr * sign(g)``.
 
     References
     ----------
