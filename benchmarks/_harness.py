@@ -7,10 +7,14 @@ Rules the benchmarks follow (see ``docs/benchmarks.rst``):
   (a, b, c, a, b, c, ...), so that a change in the machine's load hits all
   of them alike;
 - warm-up calls are made and excluded; each figure is the median of the
-  repeats;
-- PyTorch runs at 1 and at 2 threads (``torch.set_num_threads``) and the
-  ratio is taken against the better of the two: its own threads degrade
-  badly on a busy machine, and a user would pick the faster setting;
+  repeats (``--quick`` runs make none: one timed round, tiny sizes, to check
+  that every code path and every contender runs, not to measure);
+- PyTorch runs at 1 and at 2 threads (``torch.set_num_threads``), and where
+  it has more than one way to write the model (the training benchmarks feed
+  characters as one-hot vectors and through ``nn.Embedding``) each form at
+  each setting is a contender; the ratio is taken against the fastest of
+  them: PyTorch's own threads degrade badly on a busy machine, and a user
+  would pick the faster setting and form;
 - every figure is reported with the environment it was measured in, in
   particular ``OPENBLAS_CORETYPE`` (see :func:`rerun_unpinned`).
 """
@@ -21,6 +25,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -30,12 +35,15 @@ import numpy as np
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
 __all__ = [
+    "add_output_arguments",
     "alternate",
     "best_torch",
     "describe",
     "environment",
+    "fastest",
     "gemm_rate",
     "import_torch",
+    "output_path",
     "rerun_unpinned",
     "save_json",
     "torch_contenders",
@@ -103,44 +111,77 @@ def best_torch(rates, prefix="torch"):
     return max(rates[f"{prefix}{n}"] for n in TORCH_THREADS)
 
 
-def gemm_rate(dtype, n=2048, repeats=5):
+def fastest(rates, names):
+    """``(name, rate)`` of the fastest of ``names`` in a dict of rates."""
+    name = max(names, key=lambda n: rates[n])
+    return name, rates[name]
+
+
+#: the GEMM limit's settings: products timed, untimed products before them
+GEMM_REPEATS, GEMM_WARMUP = 7, 2
+
+
+def gemm_rate(dtype, n=2048, repeats=GEMM_REPEATS, warmup=GEMM_WARMUP):
     """The machine's GEMM rate through NumPy's BLAS, in GFLOP/s.
 
-    The median over ``repeats`` of an ``n x n`` by ``n x n`` product (after
-    one untimed product): the limit that a NumPy engine's matrix products
-    can reach on this machine, in this environment.
+    The best rate over ``repeats`` timed ``n x n`` by ``n x n`` products,
+    after ``warmup`` untimed ones: the limit that a NumPy engine's matrix
+    products can reach on this machine, in this environment. The best and
+    not the median, because the limit is what the machine can do: a product
+    slowed by something else running is not the machine's limit, and the
+    median of a few products swings with the load from one run to the next
+    (and with it every "fraction of the GEMM limit").
     """
     rng = np.random.default_rng(0)
     a = rng.standard_normal((n, n)).astype(dtype)
     b = rng.standard_normal((n, n)).astype(dtype)
     out = np.empty((n, n), dtype=dtype)
-    np.matmul(a, b, out=out)
-    times = []
-    for _ in range(repeats):
+    for _ in range(warmup):
+        np.matmul(a, b, out=out)
+    best = float("inf")
+    for _ in range(max(1, repeats)):
         start = time.perf_counter()
         np.matmul(a, b, out=out)
-        times.append(time.perf_counter() - start)
-    return 2 * n**3 / statistics.median(times) / 1e9
+        best = min(best, time.perf_counter() - start)
+    return 2 * n**3 / best / 1e9
+
+
+def _version(module, dist):
+    """``module``'s version: from the module if imported, else its metadata.
+
+    Importing Keras takes seconds; a benchmark that does not use it should
+    not pay that to report its version.
+    """
+    mod = sys.modules.get(module)
+    if mod is not None:
+        return getattr(mod, "__version__", None)
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        return version(dist)
+    except PackageNotFoundError:
+        return None
 
 
 def environment():
     """What the figures were measured on."""
-    torch = import_torch()
     info = {
         "python": platform.python_version(),
         "numpy": np.__version__,
-        "torch": torch.__version__ if torch else None,
+        "torch": _version("torch", "torch"),
         "cpu": _cpu_name(),
         "cores": os.cpu_count(),
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
         "blas_threads": _blas_threads(),
     }
-    try:
-        import keras
-
-        info["keras"] = f"{keras.__version__} ({keras.backend.backend()})"
-    except ImportError:
-        info["keras"] = None
+    keras = _version("keras", "keras")
+    if keras is not None:
+        if "keras" in sys.modules:
+            backend = sys.modules["keras"].backend.backend()
+        else:
+            backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+        keras = f"{keras} ({backend})"
+    info["keras"] = keras
     return info
 
 
@@ -191,10 +232,54 @@ def rerun_unpinned(script, argv):
     return subprocess.call([sys.executable, os.path.abspath(script), *argv], env=env)
 
 
-def save_json(path, bench, rows, info=None):
-    """Write ``{'bench', 'environment', 'rows'}`` to ``path`` (if given)."""
+def add_output_arguments(parser):
+    """``--quick``, ``--json``, ``--out`` and ``--unpinned``, as every script has."""
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smoke run: tiny sizes, one round, no warm-up (checks, not figures)",
+    )
+    parser.add_argument("--json", metavar="PATH", help="write the results here")
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write the results to DIR/<bench>.json (with --quick and neither "
+        "--json nor --out: a new temporary directory)",
+    )
+    parser.add_argument(
+        "--unpinned",
+        action="store_true",
+        help="run without OPENBLAS_CORETYPE in the environment",
+    )
+
+
+def output_path(args, bench):
+    """Where ``bench`` writes its JSON: ``--json``, else in ``--out``, else None.
+
+    A ``--quick`` run given neither writes into a new temporary directory,
+    never into ``benchmarks/results/``.
+    """
+    if args.json:
+        return args.json
+    out = args.out
+    if out is None and args.quick:
+        out = tempfile.mkdtemp(prefix=f"skrnn-{bench}-quick-")
+    if out is None:
+        return None
+    os.makedirs(out, exist_ok=True)
+    return os.path.join(out, f"{bench}.json")
+
+
+def save_json(path, bench, rows, info=None, quick=False):
+    """Write ``{'bench', 'quick', 'environment', 'rows'}`` to ``path`` (if given)."""
     if not path:
         return
-    payload = {"bench": bench, "environment": info or environment(), "rows": rows}
+    payload = {
+        "bench": bench,
+        "quick": bool(quick),
+        "environment": info or environment(),
+        "rows": rows,
+    }
     with open(path, "w") as f:
         json.dump(payload, f, indent=1)
+    print(f"# results written to {path}", flush=True)

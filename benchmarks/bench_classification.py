@@ -26,6 +26,7 @@ Usage::
 
     python benchmarks/bench_classification.py
     python benchmarks/bench_classification.py --task variable --repeats 7
+    python benchmarks/bench_classification.py --quick       # smoke run, seconds
     python benchmarks/bench_classification.py --unpinned   # no OPENBLAS_CORETYPE
 """
 
@@ -34,11 +35,13 @@ import sys
 
 import numpy as np
 from _harness import (
+    add_output_arguments,
     alternate,
     best_torch,
     describe,
     environment,
     import_torch,
+    output_path,
     rerun_unpinned,
     save_json,
     torch_contenders,
@@ -56,10 +59,10 @@ def digits_task():
     return list(X), y.astype(np.int64), 10, "gru", 64
 
 
-def variable_task(n=2000, n_features=8, n_classes=5, seed=0):
+def variable_task(n=2000, max_length=300, n_features=8, n_classes=5, seed=0):
     """Random sequences with lengths 10-300; the class is in their mean."""
     rng = np.random.default_rng(seed)
-    lengths = rng.integers(10, 301, size=n)
+    lengths = rng.integers(min(10, max_length), max_length + 1, size=n)
     y = rng.integers(0, n_classes, size=n)
     X = [
         (rng.standard_normal((t, n_features)) + 0.3 * c).astype(np.float32)
@@ -125,7 +128,10 @@ class TorchTrainer:
 
 
 def bench_task(torch, task, args):
-    X, y, n_classes, cell, hidden = TASKS[task]()
+    kwargs = {}
+    if task == "variable":
+        kwargs = {"n": args.sequences, "max_length": args.max_length}
+    X, y, n_classes, cell, hidden = TASKS[task](**kwargs)
     rng = np.random.default_rng(0)
     order = rng.permutation(len(X))[: args.batch * args.batches]
     batches = [
@@ -146,7 +152,7 @@ def bench_task(torch, task, args):
         packed = task == "variable"
         trainer = TorchTrainer(torch, cell, n_features, hidden, n_classes, packed)
         contenders.update(torch_contenders(torch, epoch(trainer)))
-    times = alternate(contenders, args.repeats)
+    times = alternate(contenders, args.repeats, warmup=args.warmup)
     rates = {name: len(order) / t for name, t in times.items()}
     lengths = [len(X[i]) for i in order]
     row = {
@@ -169,23 +175,31 @@ def main(argv=None):
     parser.add_argument("--task", nargs="+", default=list(TASKS), choices=list(TASKS))
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--batches", type=int, default=8, help="batches per timing")
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--no-torch", action="store_true")
-    parser.add_argument("--json", help="write the results to this JSON file")
     parser.add_argument(
-        "--unpinned",
-        action="store_true",
-        help="run without OPENBLAS_CORETYPE in the environment",
+        "--sequences", type=int, default=2000, help="sequences of the variable task"
     )
+    parser.add_argument(
+        "--max-length", type=int, default=300, help="longest of the variable task"
+    )
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=1, help="untimed rounds")
+    parser.add_argument("--no-torch", action="store_true")
+    add_output_arguments(parser)
     args = parser.parse_args(argv)
     if args.unpinned:
         return rerun_unpinned(__file__, sys.argv[1:] if argv is None else argv)
+    if args.quick:  # both tasks and every contender, tiny
+        args.batch, args.batches, args.sequences, args.max_length = 8, 1, 16, 20
+        args.repeats, args.warmup = 1, 0
     torch = None if args.no_torch else import_torch()
     info = environment()
     print(describe(info))
+    if torch is None and not args.no_torch:
+        print("# torch is not importable: skrnn figures only")
     print(
         f"# sequence classification, float32, batch {args.batch}, "
         f"{args.batches} batches per timing; medians of {args.repeats}"
+        + ("; QUICK: a smoke run, not figures" if args.quick else "")
     )
     header = f"{'task':>8} {'cell':>5} {'hidden':>6} {'lengths':>8} {'skrnn seq/s':>12}"
     if torch:
@@ -205,7 +219,8 @@ def main(argv=None):
             )
         print(line, flush=True)
         rows.append(row)
-    save_json(args.json, "classification", rows, info)
+    bench = "classification"
+    save_json(output_path(args, bench), bench, rows, info, quick=args.quick)
     return 0
 
 

@@ -47,6 +47,7 @@ Usage::
     python benchmarks/bench_generation.py                   # LSTM, hidden 256
     python benchmarks/bench_generation.py --cell gru --hidden 128 --repeats 7
     python benchmarks/bench_generation.py --json results/generation.json
+    python benchmarks/bench_generation.py --quick          # smoke run, seconds
     python benchmarks/bench_generation.py --unpinned        # no OPENBLAS_CORETYPE
 """
 
@@ -60,11 +61,13 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 
 import numpy as np  # noqa: E402
 from _harness import (  # noqa: E402
+    add_output_arguments,
     alternate,
     best_torch,
     describe,
     environment,
     import_torch,
+    output_path,
     rerun_unpinned,
     save_json,
     torch_contenders,
@@ -286,6 +289,7 @@ def run(args):
         f"(fitted 1 epoch on {len(text):,} characters); seeds of "
         f"{args.seed_length} characters; n={args.n} new characters{keras_note}, "
         f"temperature {args.temperature}; {args.repeats} repeats, medians"
+        + ("; QUICK: a smoke run, not figures" if args.quick else "")
     )
     torch_gen = TorchGenerator(torch, gen) if torch is not None else None
     keras_gen = None
@@ -323,7 +327,7 @@ def run(args):
         contenders = make_contenders(
             args, gen, torch, torch_gen, keras, keras_gen, seeds[:batch]
         )
-        times = alternate(contenders, args.repeats)
+        times = alternate(contenders, args.repeats, warmup=args.warmup)
         rates = {}
         for name, seconds in times.items():
             n = args.keras_n if name.startswith("keras") else args.n
@@ -399,21 +403,21 @@ def main(argv=None):
     parser.add_argument("--keras-n", type=int, default=50)
     parser.add_argument("--keras-window", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=1, help="untimed rounds")
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument("--no-keras", action="store_true")
-    parser.add_argument("--json", metavar="PATH", help="write the results here")
-    parser.add_argument(
-        "--unpinned",
-        action="store_true",
-        help="run without OPENBLAS_CORETYPE in the environment",
-    )
+    add_output_arguments(parser)
     args = parser.parse_args(argv)
+    if args.quick:  # every contender and both batch sizes, tiny
+        args.hidden, args.fit_chars, args.n, args.seeds = 32, 2000, 10, 4
+        args.seed_length, args.keras_n = 8, 3
+        args.repeats, args.warmup = 1, 0
     if args.seed_length < args.keras_window:
         parser.error("--seed-length must be at least --keras-window")
     if args.unpinned and "OPENBLAS_CORETYPE" in os.environ:
         return rerun_unpinned(__file__, sys.argv[1:] if argv is None else argv)
     rows, info = run(args)
-    save_json(args.json, "generation", rows, info)
+    save_json(output_path(args, "generation"), "generation", rows, info, args.quick)
     return 0
 
 

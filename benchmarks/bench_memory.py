@@ -43,6 +43,7 @@ Usage::
     python benchmarks/bench_memory.py                     # 5 MB and 50 MB
     python benchmarks/bench_memory.py --sizes 1 2 --hidden 16   # a quick look
     python benchmarks/bench_memory.py --json results/memory.json
+    python benchmarks/bench_memory.py --quick             # smoke run, seconds
     python benchmarks/bench_memory.py --unpinned          # no OPENBLAS_CORETYPE
 """
 
@@ -57,7 +58,14 @@ import sys
 import time
 import warnings
 
-from _harness import describe, environment, rerun_unpinned, save_json
+from _harness import (
+    add_output_arguments,
+    describe,
+    environment,
+    output_path,
+    rerun_unpinned,
+    save_json,
+)
 
 MB = 10**6
 #: target of the project for the 50 MB fit
@@ -346,20 +354,23 @@ def main(argv=None):
         help="BLAS threads of the children (0: the environment's)",
     )
     parser.add_argument("--repeats", type=int, default=1)
-    parser.add_argument("--json", metavar="PATH", help="write the results here")
-    parser.add_argument(
-        "--unpinned",
-        action="store_true",
-        help="run without OPENBLAS_CORETYPE in the environment",
-    )
+    add_output_arguments(parser)
     parser.add_argument("--child", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child is not None:
         return child(args)
     if args.unpinned and "OPENBLAS_CORETYPE" in os.environ:
         return rerun_unpinned(__file__, sys.argv[1:] if argv is None else argv)
+    if args.quick:  # two small texts, a tiny model: the figures mean nothing
+        args.sizes, args.hidden, args.batch_size, args.seq_length = (
+            [0.05, 0.1],
+            8,
+            16,
+            16,
+        )
+        args.repeats = 1
     rows, info = run(args)
-    save_json(args.json, "memory", rows, info)
+    save_json(output_path(args, "memory"), "memory", rows, info, args.quick)
     return 0
 
 

@@ -1,20 +1,40 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Turn the JSON results of the benchmarks into tables and a plot.
+"""Turn the JSON results of the benchmarks into tables, ranges and a plot.
 
 Usage::
 
-    python benchmarks/report.py [RESULTS_DIR]     # default benchmarks/results
-
+    python benchmarks/report.py                      # every run in benchmarks/results
+    python benchmarks/report.py RUN_DIR              # one run: its tables
+    python benchmarks/report.py RUN1 RUN2 RUN3       # ranges over these runs
     python benchmarks/report.py --docs docs/benchmarks   # also the docs' copy
 
-Reads every ``<bench>-pinned.json`` / ``<bench>-unpinned.json`` there and
-writes ``results.md`` (one Markdown table per benchmark and pin setting,
-with the environment each was measured in, led by a table per pin setting
-of the project's targets, :data:`TARGETS`, met or not), ``results.rst`` (the same
-tables for the Sphinx page ``docs/benchmarks.rst``) and, when matplotlib is
-installed, ``throughput.png``: skrnn's training throughput over PyTorch's
-for every cell, hidden size and pin setting. ``--docs DIR`` copies the
-reStructuredText tables and the plot to ``DIR``.
+A run is a directory of ``<bench>-pinned.json`` / ``<bench>-unpinned.json``
+files (``<bench>.json`` from a script's ``--out`` counts as pinned), as
+``run_all.py`` writes one per run (``benchmarks/results/run-<time>/``). A
+directory that holds no JSON file but run directories stands for all of
+them, oldest first.
+
+For one run, the report is its tables: ``results.md`` (one Markdown table
+per benchmark and pin setting, with the environment each was measured in,
+led by a table per pin setting of the project's targets, :data:`TARGETS`,
+met or not), ``results.rst`` (the same tables for the Sphinx page
+``docs/benchmarks.rst``) and, when matplotlib is installed,
+``throughput.png``: skrnn's training throughput over PyTorch's for every
+cell, hidden size and pin setting.
+
+For several runs, every figure becomes its range over the runs, ``lo-hi``
+(lowest to highest): one table per benchmark and pin setting with a row per
+configuration (same cell, hidden size, ...), the targets table over all the
+runs (met only if met in every run), and the plot with each point's range
+as an error bar; ``results.md`` adds every run's own tables. In both cases
+``summary.md`` is a short paragraph for the README, per pin setting: the
+ranges of the headline ratios, hidden sizes 64 to 512 of every cell in
+training, one and 32 seeds in generation, the tutorial end to end, and the
+rest, weak figures included. It is printed too.
+
+The outputs go to ``--out`` (default: the one run's directory, or the
+directory the runs share). ``--docs DIR`` copies ``results.rst``,
+``summary.md`` and the plot to ``DIR``.
 """
 
 import argparse
@@ -22,10 +42,22 @@ import glob
 import json
 import os
 import shutil
+import statistics
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-ORDER = ["targets", "training", "classification", "generation", "tutorial", "memory"]
+ORDER = [
+    "targets",
+    "training",
+    "char_lstm",
+    "classification",
+    "generation",
+    "tutorial",
+    "memory",
+    "profile",
+]
+PINS = ("pinned", "unpinned")
 
 #: The project's speed and memory targets: (target, bench, row filter, key,
 #: threshold, True when the measure must stay below the threshold).
@@ -109,7 +141,28 @@ LABELS = ("hidden", "seeds", "contender")  # the first that varies
 #: settings the same on every row of a table: said once, above it
 SHARED = ("batch", "window", "gemm_limit_gflops")
 #: kept in the JSON files only
-UNSHOWN = ("steps_per_timing",)
+UNSHOWN = ("steps_per_timing", "line_profile", "tanh_lines")
+#: what tells the rows of a benchmark apart, from one run to the next
+KEYS = {
+    "training": ("cell", "hidden", "dtype"),
+    "char_lstm": ("cell", "hidden", "dtype"),
+    "classification": ("task",),
+    "generation": ("cell", "hidden", "seeds"),
+    "tutorial": ("contender",),
+    "memory": ("kind", "size_mb", "from_mb", "to_mb"),
+    "profile": ("cell", "hidden"),
+    "targets": ("target",),
+}
+#: a range's two ends
+DASH = "\u2013"
+
+
+def _split(stem):
+    """``'training-unpinned'`` -> ``('training', 'unpinned')``; no pin: pinned."""
+    bench, _, pin = stem.rpartition("-")
+    if bench and pin in PINS:
+        return bench, pin
+    return stem, "pinned"
 
 
 def load(results_dir):
@@ -117,12 +170,33 @@ def load(results_dir):
     out = {}
     for path in sorted(glob.glob(os.path.join(results_dir, "*.json"))):
         stem = os.path.basename(path)[: -len(".json")]
-        if "-" not in stem:
-            continue
-        bench, pin = stem.rsplit("-", 1)
         with open(path) as f:
-            out[bench, pin] = json.load(f)
+            payload = json.load(f)
+        if not isinstance(payload, dict) or "rows" not in payload:
+            continue
+        out[_split(stem)] = payload
     return out
+
+
+def find_runs(paths):
+    """The run directories that ``paths`` stand for, in order.
+
+    A directory with JSON results is a run; one without (such as
+    ``benchmarks/results``) stands for its subdirectories that are runs,
+    sorted by name (``run_all.py`` names them by time).
+    """
+    runs = []
+    for path in paths:
+        if glob.glob(os.path.join(path, "*.json")):
+            runs.append(path)
+            continue
+        subs = sorted(
+            d
+            for d in glob.glob(os.path.join(path, "*"))
+            if os.path.isdir(d) and glob.glob(os.path.join(d, "*.json"))
+        )
+        runs += subs
+    return runs
 
 
 def _fmt(key, value):
@@ -154,15 +228,20 @@ def markdown_table(rows):
     return "\n".join(lines)
 
 
-def environment_line(env, rows):
+def environment_line(env, rows, shared=None):
+    """The environment, and the settings shared by the rows (or ``shared``)."""
     pin = env.get("OPENBLAS_CORETYPE") or "unset"
     line = (
         f"{env.get('cpu')}, {env.get('cores')} cores; OPENBLAS_CORETYPE={pin}; "
         f"Python {env.get('python')}, numpy {env.get('numpy')}, "
         f"torch {env.get('torch') or 'absent'}, keras {env.get('keras') or 'absent'}"
     )
-    shared = {k: {_fmt(k, r[k]) for r in rows if k in r} for k in SHARED}
-    said = [f"{k} {', '.join(sorted(v))}" for k, v in shared.items() if v]
+    if shared is None:
+        shared = {
+            k: ", ".join(sorted({_fmt(k, r[k]) for r in rows if k in r}))
+            for k in SHARED
+        }
+    said = [f"{k} {v}" for k, v in shared.items() if v]
     return line + ("; " + "; ".join(said) if said else "")
 
 
@@ -184,32 +263,70 @@ def _matches(row, where):
     return True
 
 
-def target_rows(results, pin):
-    """One row per target of :data:`TARGETS` measured in ``pin``'s results."""
+def _target_values(runs, bench, pin, where, key):
+    """``[(row, value)]`` of a target over every run (a list of results)."""
     out = []
-    for target, bench, where, key, threshold, below in TARGETS:
+    for results in runs:
         payload = results.get((bench, pin))
-        rows = [r for r in (payload or {}).get("rows", []) if _matches(r, where)]
-        rows = [r for r in rows if r.get(key) is not None]
-        if not rows:
-            continue
-        values = [r[key] for r in rows]
-        met = all(v < threshold if below else v >= threshold for v in values)
-        label = next((k for k in LABELS if len({r.get(k) for r in rows}) > 1), None)
-        measured = ", ".join(
-            (f"{label} {r[label]}: " if label else "") + _fmt(key, r[key]) for r in rows
-        )
-        out.append(
-            {"target": target, "measured": measured, "met": "yes" if met else "NO"}
-        )
+        for r in (payload or {}).get("rows", []):
+            if _matches(r, where) and r.get(key) is not None:
+                out.append((r, r[key]))
     return out
 
 
-def _with_targets(results):
+def target_rows(results, pin, runs=None):
+    """One row per target of :data:`TARGETS` measured in ``pin``'s results.
+
+    With ``runs`` (a list of results), each measure is its range over them
+    and a target is met only if it is met in every run. A row whose
+    contender did not learn its task (``learned`` false) does not meet it.
+    """
+    runs = runs if runs is not None else [results]
+    out = []
+    for target, bench, where, key, threshold, below in TARGETS:
+        pairs = _target_values(runs, bench, pin, where, key)
+        if not pairs:
+            continue
+        rows = [r for r, _ in pairs]
+
+        def ok(row, value, threshold=threshold, below=below):
+            meets = value < threshold if below else value >= threshold
+            return meets and row.get("learned") is not False
+
+        label = next((k for k in LABELS if len({r.get(k) for r in rows}) > 1), None)
+        groups = {}
+        for r, v in pairs:
+            groups.setdefault(r.get(label) if label else None, []).append((r, v))
+        measured = []
+        for name, group in groups.items():
+            text = _range(key, [v for _, v in group])
+            unlearned = sum(r.get("learned") is False for r, _ in group)
+            if unlearned:
+                text += f" (did not learn in {unlearned} of {len(group)})"
+            measured.append((f"{label} {name}: " if label else "") + text)
+        met_in = sum(
+            all(ok(r, v) for r, v in _target_values([res], bench, pin, where, key))
+            for res in runs
+            if _target_values([res], bench, pin, where, key)
+        )
+        n_runs = sum(
+            bool(_target_values([res], bench, pin, where, key)) for res in runs
+        )
+        if met_in == n_runs:
+            met = "yes"
+        elif met_in == 0:
+            met = "NO"
+        else:
+            met = f"NO (met in {met_in} of {n_runs} runs)"
+        out.append({"target": target, "measured": ", ".join(measured), "met": met})
+    return out
+
+
+def _with_targets(results, runs=None):
     """``results`` and, per pin setting, a ``targets`` payload computed from it."""
     out = dict(results)
-    for pin in ("pinned", "unpinned"):
-        rows = target_rows(results, pin)
+    for pin in PINS:
+        rows = target_rows(results, pin, runs)
         if rows:
             env = next(p["environment"] for (b, q), p in results.items() if q == pin)
             out["targets", pin] = {"environment": env, "rows": rows}
@@ -221,22 +338,231 @@ def _sections(results):
     benches = sorted({b for b, _ in results}, key=lambda b: (b not in ORDER, b))
     benches.sort(key=lambda b: ORDER.index(b) if b in ORDER else len(ORDER))
     for bench in benches:
-        for pin in ("pinned", "unpinned"):
+        for pin in PINS:
             payload = results.get((bench, pin))
             if payload:
                 yield bench, pin, payload
 
 
-def write_rst(results, path):
+def _is_number(value):
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _range(key, values):
+    """``'lo-hi'`` of numbers (one figure when they print alike)."""
+    lo, hi = _fmt(key, min(values)), _fmt(key, max(values))
+    return lo if lo == hi else f"{lo}{DASH}{hi}"
+
+
+def _tally(values):
+    """Other values over runs: the value, or each value with its count."""
+    counts = {}
+    for v in values:
+        counts[_fmt("", v)] = counts.get(_fmt("", v), 0) + 1
+    if len(counts) == 1:
+        return next(iter(counts))
+    return ", ".join(f"{v} ({n})" for v, n in counts.items())
+
+
+def combine(runs):
+    """``{(bench, pin): payload}`` whose rows hold ranges over ``runs``.
+
+    ``runs`` is a list of results (``load`` of each run's directory). Rows
+    are matched across runs by :data:`KEYS`; a row's numbers become
+    ``'lo-hi'`` strings, its other values the value (or each with its
+    count), and ``runs`` says in how many runs it was measured.
+    """
+    out = {}
+    for bench, pin in sorted({k for results in runs for k in results}):
+        keys = KEYS.get(bench)
+        groups = {}
+        envs = []
+        for results in runs:
+            payload = results.get((bench, pin))
+            if not payload:
+                continue
+            envs.append(payload["environment"])
+            for row in payload["rows"]:
+                fields = keys or tuple(k for k, v in row.items() if isinstance(v, str))
+                groups.setdefault(tuple(row.get(k) for k in fields), []).append(row)
+        shared = {}
+        for key in SHARED:
+            by_dtype = {}  # the GEMM limit is per dtype
+            for r in (r for g in groups.values() for r in g if key in r):
+                by_dtype.setdefault(r.get("dtype"), []).append(r[key])
+            texts = {
+                dtype: _range(key, values)
+                if all(_is_number(v) for v in values)
+                else _tally(values)
+                for dtype, values in by_dtype.items()
+            }
+            if len(set(texts.values())) <= 1:
+                shared[key] = next(iter(texts.values()), "")
+            else:
+                shared[key] = ", ".join(f"{d} {t}" for d, t in texts.items())
+        rows = []
+        for group in groups.values():
+            merged = {}
+            for key in dict.fromkeys(k for row in group for k in row):
+                values = [row[key] for row in group if row.get(key) is not None]
+                if key in (keys or ()) or not values:
+                    merged[key] = group[0].get(key)
+                elif all(_is_number(v) for v in values):
+                    merged[key] = _range(key, values)
+                elif key not in UNSHOWN:
+                    merged[key] = _tally(values)
+            merged["runs"] = len(group)
+            rows.append(merged)
+        out[bench, pin] = {
+            "environment": envs[-1],
+            "environments": envs,
+            "shared": shared,
+            "rows": rows,
+        }
+    return out
+
+
+def _values(runs, bench, pin, key, **where):
+    """Every value of ``key`` over ``runs`` in rows matching ``where``."""
+    return [v for _, v in _target_values(runs, bench, pin, where, key)]
+
+
+def summary(runs):
+    """A short paragraph per pin setting for the README: ranges over ``runs``."""
+    quick = any(p.get("quick") for results in runs for p in results.values())
+    parts = []
+    if quick:
+        parts.append(
+            "**QUICK RUN: smoke-test sizes; these are not figures to quote.**\n"
+        )
+    pins = [p for p in PINS if any(q == p for results in runs for _, q in results)]
+    n = len(runs)
+    for pin in pins:
+        env = next(
+            res[b, q]["environment"] for res in runs for (b, q) in res if q == pin
+        )
+        coretype = env.get("OPENBLAS_CORETYPE") or "unset"
+        over = (
+            f"{n} runs; each figure is its range, lowest{DASH}highest, over the runs"
+            if n > 1
+            else "1 run; a range is over the configurations it covers"
+        )
+        lines = [f"{pin} (OPENBLAS_CORETYPE={coretype}), {over}:", ""]
+        for dtype in ("float32", "float64"):
+            cells = []
+            hidden = sorted(
+                {
+                    r["hidden"]
+                    for res in runs
+                    for r in res.get(("training", pin), {}).get("rows", [])
+                    if r.get("dtype") == dtype and "ratio" in r
+                }
+            )
+            for cell in ("rnn", "gru", "lstm"):
+                values = _values(runs, "training", pin, "ratio", cell=cell, dtype=dtype)
+                if values:
+                    cells.append(f"{cell.upper()} {_range('ratio', values)}")
+            if cells:
+                sizes = (
+                    f"{hidden[0]}{DASH}{hidden[-1]}" if len(hidden) > 1 else hidden[0]
+                )
+                lines.append(
+                    f"- Training ({dtype}, hidden {sizes}), skrnn's throughput "
+                    "over the fastest PyTorch contender (input form and threads): "
+                    + ", ".join(cells)
+                    + "."
+                )
+            fractions = _values(
+                runs, "training", pin, "gemm_fraction", dtype=dtype, hidden=512
+            )
+            if fractions and dtype == "float32":
+                lines.append(
+                    f"- Share of the GEMM limit at hidden 512 ({dtype}, all cells): "
+                    + _range("gemm_fraction", fractions)
+                    + "."
+                )
+        tasks = []
+        for task in ("digits", "variable"):
+            values = _values(runs, "classification", pin, "ratio", task=task)
+            if values:
+                tasks.append(f"{task} {_range('ratio', values)}")
+        if tasks:
+            lines.append(
+                "- Sequence classification, skrnn over PyTorch: "
+                + ", ".join(tasks)
+                + "."
+            )
+        seeds = sorted(
+            {
+                r["seeds"]
+                for res in runs
+                for r in res.get(("generation", pin), {}).get("rows", [])
+            }
+        )
+        gen = []
+        for k in seeds:
+            over = []
+            for key, name in (
+                ("skrnn_over_torch", "PyTorch"),
+                ("skrnn_over_keras", "Keras"),
+            ):
+                values = _values(runs, "generation", pin, key, seeds=k)
+                if values:
+                    over.append(f"{_range(key, values)}x {name}")
+            if over:
+                gen.append(f"{k} seed{'s' * (k > 1)}: " + ", ".join(over))
+        if gen:
+            lines.append("- Generation, skrnn's speed over: " + "; ".join(gen) + ".")
+        tut = []
+        for contender in ("pipeline", "generator"):
+            pairs = _target_values(
+                runs, "tutorial", pin, {"contender": contender}, "keras_time_over_this"
+            )
+            if pairs:
+                learned = sum(r.get("learned") is True for r, _ in pairs)
+                tut.append(
+                    f"{contender} {_range('ratio', [v for _, v in pairs])}x"
+                    f" (learned in {learned} of {len(pairs)} runs)"
+                )
+        if tut:
+            lines.append(
+                "- Seed tutorial end to end, Keras' time over skrnn's: "
+                + ", ".join(tut)
+                + "."
+            )
+        peaks = _values(runs, "memory", pin, "peak_rss_mb", kind="fit")
+        sizes = sorted(
+            {
+                r["size_mb"]
+                for res in runs
+                for r in res.get(("memory", pin), {}).get("rows", [])
+                if r.get("kind") == "fit"
+            }
+        )
+        if peaks and sizes:
+            big = _values(
+                runs, "memory", pin, "peak_rss_mb", kind="fit", size_mb=sizes[-1]
+            )
+            lines.append(
+                f"- Peak memory of a fit on {sizes[-1]:g} MB of text: "
+                f"{_range('peak_rss_mb', big)} MB."
+            )
+        if len(lines) == 2:
+            lines.append("- nothing to compare was measured.")
+        parts.append("\n".join(lines) + "\n")
+    return "\n".join(parts)
+
+
+def write_rst(results, path, title_suffix=""):
     """The tables as reStructuredText sections (``~`` underlines), for the docs."""
     parts = []
     for bench, pin, payload in _sections(results):
-        title = f"{bench} ({pin})"
+        title = f"{bench} ({pin}){title_suffix}"
         parts += [
             title,
             "~" * len(title),
             "",
-            environment_line(payload["environment"], payload["rows"]),
+            _environment_lines(payload),
             "",
             rst_table(payload["rows"]),
             "",
@@ -245,23 +571,52 @@ def write_rst(results, path):
         f.write("\n".join(parts))
 
 
-def write_markdown(results, path):
-    parts = ["# skrnn benchmark results", ""]
+def _environment_lines(payload):
+    """The environment of a table, or of each run of a range table."""
+    envs = payload.get("environments") or [payload["environment"]]
+    shared = payload.get("shared")
+    lines = list(
+        dict.fromkeys(environment_line(e, payload["rows"], shared) for e in envs)
+    )
+    if len(envs) > 1:
+        head = f"{len(envs)} runs; ranges lowest{DASH}highest. "
+        return head + " | ".join(lines)
+    return lines[0]
+
+
+def _markdown_sections(results, level="##", suffix=""):
+    parts = []
     for bench, pin, payload in _sections(results):
         parts += [
-            f"## {bench} ({pin})",
+            f"{level} {bench} ({pin}){suffix}",
             "",
-            environment_line(payload["environment"], payload["rows"]),
+            _environment_lines(payload),
             "",
             markdown_table(payload["rows"]),
             "",
         ]
+    return parts
+
+
+def write_markdown(results, path, runs=None, labels=None, summary_text=""):
+    parts = ["# skrnn benchmark results", ""]
+    if summary_text:
+        parts += ["## Summary", "", summary_text, ""]
+    parts += _markdown_sections(results)
+    if runs and len(runs) > 1:
+        for label, run in zip(labels, runs, strict=True):
+            parts += [f"## Run {label}", ""]
+            parts += _markdown_sections(_with_targets(run), "###")
     with open(path, "w") as f:
         f.write("\n".join(parts))
 
 
-def plot_training(results, path):
-    """Ratio to PyTorch against hidden size, one line per cell and dtype."""
+def plot_training(runs, path):
+    """Ratio to PyTorch against hidden size, one line per cell and dtype.
+
+    Each point is the median over ``runs`` (a list of results), with the
+    range over them as an error bar.
+    """
     try:
         import matplotlib
 
@@ -269,8 +624,11 @@ def plot_training(results, path):
         import matplotlib.pyplot as plt
     except ImportError:
         return False
-    pins = [p for p in ("pinned", "unpinned") if ("training", p) in results]
-    rows_of = {p: results["training", p]["rows"] for p in pins}
+    pins = [p for p in PINS if any(("training", p) in res for res in runs)]
+    rows_of = {
+        p: [r for res in runs for r in res.get(("training", p), {}).get("rows", [])]
+        for p in pins
+    }
     if not pins or not any("ratio" in r for p in pins for r in rows_of[p]):
         return False
     fig, axes = plt.subplots(1, len(pins), figsize=(5 * len(pins), 3.8), sharey=True)
@@ -279,22 +637,35 @@ def plot_training(results, path):
         rows = rows_of[pin]
         for cell in dict.fromkeys(r["cell"] for r in rows):
             for dtype, style in (("float32", "-o"), ("float64", "--s")):
-                pts = [
-                    (r["hidden"], r["ratio"])
-                    for r in rows
-                    if r["cell"] == cell and r["dtype"] == dtype and "ratio" in r
-                ]
-                if pts:
-                    xs, ys = zip(*sorted(pts), strict=True)
-                    ax.plot(xs, ys, style, label=f"{cell} {dtype}")
+                by_hidden = {}
+                for r in rows:
+                    if r["cell"] == cell and r["dtype"] == dtype and "ratio" in r:
+                        by_hidden.setdefault(r["hidden"], []).append(r["ratio"])
+                if not by_hidden:
+                    continue
+                xs = sorted(by_hidden)
+                mid = [statistics.median(by_hidden[x]) for x in xs]
+                low = [m - min(by_hidden[x]) for m, x in zip(mid, xs, strict=True)]
+                high = [max(by_hidden[x]) - m for m, x in zip(mid, xs, strict=True)]
+                ax.errorbar(
+                    xs,
+                    mid,
+                    yerr=[low, high],
+                    fmt=style,
+                    capsize=3,
+                    label=f"{cell} {dtype}",
+                )
         ax.axhline(1.0, color="grey", lw=1)
         ax.set_xscale("log", base=2)
         ax.set_xlabel("hidden size")
-        env = results["training", pin]["environment"]
-        coretype = env.get("OPENBLAS_CORETYPE") or "unset"
-        ax.set_title(f"OPENBLAS_CORETYPE={coretype}")
+        env = next(res["training", pin] for res in runs if ("training", pin) in res)
+        coretype = env["environment"].get("OPENBLAS_CORETYPE") or "unset"
+        title = f"OPENBLAS_CORETYPE={coretype}"
+        if len(runs) > 1:
+            title += f"; {len(runs)} runs (median, range)"
+        ax.set_title(title, fontsize=9)
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel("skrnn / PyTorch (training chars/s)")
+    axes[0].set_ylabel("skrnn / fastest PyTorch (training chars/s)")
     axes[-1].legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -302,22 +673,77 @@ def plot_training(results, path):
     return True
 
 
-def write_report(results_dir, docs_dir=None):
-    """Write the tables and the plot; with ``docs_dir``, copy them there too."""
-    results = _with_targets(load(results_dir))
-    write_markdown(results, os.path.join(results_dir, "results.md"))
-    write_rst(results, os.path.join(results_dir, "results.rst"))
-    plotted = plot_training(results, os.path.join(results_dir, "throughput.png"))
+def write_report(paths, docs_dir=None, out=None):
+    """Write the tables, the summary and the plot of the runs ``paths`` stand for.
+
+    ``paths`` is a directory or a list of them (see :func:`find_runs`).
+    Returns the directory written to and the summary.
+    """
+    paths = [paths] if isinstance(paths, str) else list(paths)
+    run_dirs = find_runs(paths)
+    if not run_dirs:
+        raise FileNotFoundError(f"no benchmark results (*.json) in {', '.join(paths)}")
+    runs = [load(d) for d in run_dirs]
+    labels = [os.path.basename(os.path.normpath(d)) for d in run_dirs]
+    if out is None:
+        out = run_dirs[0] if len(run_dirs) == 1 else os.path.commonpath(run_dirs)
+    os.makedirs(out, exist_ok=True)
+    text = summary(runs)
+    if len(runs) == 1:
+        results = _with_targets(runs[0])
+        suffix = ""
+    else:
+        results = combine(runs)
+        for pin in PINS:
+            rows = target_rows({}, pin, runs)
+            if rows:
+                envs = [
+                    res[b, q]["environment"]
+                    for res in runs
+                    for (b, q) in res
+                    if q == pin
+                ]
+                results["targets", pin] = {
+                    "environment": envs[-1],
+                    "environments": list({json.dumps(e): e for e in envs}.values()),
+                    "rows": rows,
+                }
+        suffix = f", {len(runs)} runs"
+    write_markdown(results, os.path.join(out, "results.md"), runs, labels, text)
+    write_rst(results, os.path.join(out, "results.rst"), suffix)
+    with open(os.path.join(out, "summary.md"), "w") as f:
+        f.write(text)
+    plotted = plot_training(runs, os.path.join(out, "throughput.png"))
     if docs_dir:
         os.makedirs(docs_dir, exist_ok=True)
-        names = ["results.rst"] + (["throughput.png"] if plotted else [])
+        names = ["results.rst", "summary.md"] + (["throughput.png"] if plotted else [])
         for name in names:
-            shutil.copy(os.path.join(results_dir, name), os.path.join(docs_dir, name))
+            shutil.copy(os.path.join(out, name), os.path.join(docs_dir, name))
+    return out, text, run_dirs
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        default=[os.path.join(HERE, "results")],
+        help="run directories, or directories of runs (default benchmarks/results)",
+    )
+    parser.add_argument("--out", help="where to write the report")
+    parser.add_argument(
+        "--docs", help="also copy results.rst, summary.md and throughput.png here"
+    )
+    args = parser.parse_args(argv)
+    try:
+        out, text, run_dirs = write_report(args.paths, args.docs, args.out)
+    except FileNotFoundError as exc:
+        parser.exit(1, f"report.py: {exc}\n")
+    print(f"# {len(run_dirs)} run(s): " + ", ".join(run_dirs))
+    print(text)
+    print(f"Report: {os.path.join(out, 'results.md')}")
+    return 0
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("results_dir", nargs="?", default=os.path.join(HERE, "results"))
-    parser.add_argument("--docs", help="also copy results.rst and throughput.png here")
-    args = parser.parse_args()
-    write_report(args.results_dir, args.docs)
+    sys.exit(main())
