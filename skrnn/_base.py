@@ -6,6 +6,7 @@ head and a loss; everything numerical happens in :mod:`skrnn._engine`.
 """
 
 import copy
+import math
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -22,6 +23,8 @@ from ._engine import (
     add_l2_penalty,
     clip_grad_norm,
 )
+from ._engine.memory import estimate_fit_bytes, optimizer_arrays
+from ._memory import check_memory, format_bytes, format_count, format_int
 from ._param_validation import Interval, Options, StrOptions
 from ._persistence import VersionedPickleMixin
 from ._training import NonFiniteError, check_finite_step, run_epochs
@@ -38,8 +41,42 @@ ARCHITECTURE_PARAMS = (
     "activation",
     "dtype",
 )
+#: The deepest stack: far past any recurrent stack that trains (a few to a
+#: few dozen layers), and each layer costs a Python loop of its own, so a
+#: deeper one would only take minutes to fail or to learn nothing.
+MAX_LAYERS = 1000
 #: Sequences per forward pass when predicting (bounds memory).
 PREDICT_CHUNK = 512
+
+
+#: The parameters that size a fit's memory, named when it is refused.
+_SIZE_PARAMS = (
+    "cell",
+    "hidden_size",
+    "num_layers",
+    "bidirectional",
+    "dtype",
+    "batch_size",
+    "seq_length",
+)
+
+
+def _longest(lengths, k):
+    """``(k, total)``: the ``k`` longest of ``lengths`` and their total, ints."""
+    n = len(lengths)
+    k = int(min(k, n))
+    if k <= 0:
+        return 0, 0
+    return k, int(np.partition(lengths, n - k)[n - k :].sum(dtype=np.int64))
+
+
+def _short(value):
+    """A hyperparameter's value for a message (an int of any size, short)."""
+    if isinstance(value, Integral) and not isinstance(value, bool):
+        return format_int(value)
+    if isinstance(value, type) or isinstance(value, np.dtype):
+        return repr(np.dtype(value).name)
+    return repr(value)
 
 
 class _Data:
@@ -69,7 +106,7 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
     _parameter_constraints: dict = {
         "cell": [StrOptions({"lstm", "gru", "rnn"})],
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
-        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, MAX_LAYERS, closed="both")],
         "bidirectional": ["boolean"],
         "activation": [StrOptions({"tanh", "relu"})],
         "dropout": [Interval(Real, 0, 1, closed="left")],
@@ -147,19 +184,25 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         return np.random.default_rng(seed)
 
-    def _build_network(self, n_inputs, n_outputs, token_input=False):
-        return RecurrentNetwork(
-            self.cell,
-            n_inputs,
-            self.hidden_size,
-            n_outputs,
+    def _network_spec(self, n_inputs, n_outputs, token_input=False):
+        """The network's sizes, as keyword arguments of the engine."""
+        return dict(
+            cell=self.cell,
+            n_inputs=n_inputs,
+            hidden_size=self.hidden_size,
+            n_outputs=n_outputs,
             num_layers=self.num_layers,
             bidirectional=getattr(self, "bidirectional", False),
             dropout=self.dropout,
-            activation=self.activation if self.cell == "rnn" else "tanh",
             head=self._head,
             token_input=token_input,
             dtype=self._dtype,
+        )
+
+    def _build_network(self, n_inputs, n_outputs, token_input=False):
+        return RecurrentNetwork(
+            **self._network_spec(n_inputs, n_outputs, token_input),
+            activation=self.activation if self.cell == "rnn" else "tanh",
         )
 
     def _check_params(self):
@@ -225,6 +268,89 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
             return min(200, n_samples)
         return min(self.batch_size, n_samples)
 
+    # ---------------------------------------------------------------- memory
+    def _batch_shapes(self, data):
+        """The largest batches of a fit on ``data`` (an upper bound).
+
+        Returns
+        -------
+        train : tuple of (int, int)
+            Sequences and packed rows of the largest training batch: the
+            ``batch_size`` longest sequences.
+        forward : tuple of (int, int) or None
+            The same for the largest chunk of the validation data (early
+            stopping), read without a cache.
+        """
+        lengths = data.seqs.lengths
+        n = len(lengths)
+        train = _longest(lengths, self._batch_size(n))
+        forward = None
+        if self.early_stopping:
+            n_val = math.ceil(self.validation_fraction * n)
+            forward = _longest(lengths, min(PREDICT_CHUNK, n_val))
+        return train, forward
+
+    def _param_copies(self, first_pass):
+        """Copies of the weights a fit keeps, besides the weights, gradient
+        and optimizer (see :func:`~skrnn._training.run_epochs`).
+
+        Returns
+        -------
+        kept : int
+            Held throughout: the checkpoint (weights and optimizer state),
+            the best weights (early stopping), the snapshot of a fitted
+            model (a warm start or partial_fit).
+        between_batches : int
+            Made at the end of an epoch, while the last is still held: the
+            next checkpoint.
+        """
+        n_state, _ = optimizer_arrays(self.solver)
+        checkpoint = 1 + n_state
+        kept = checkpoint
+        if self.early_stopping:
+            kept += 1
+        if not first_pass:
+            kept += checkpoint
+        return kept, checkpoint
+
+    def _check_fit_memory(self, data, n_inputs, n_outputs, token_input, first_pass):
+        """Refuse, before allocating, a fit that the machine cannot hold.
+
+        Raises
+        ------
+        ValueError
+            Naming the size parameters and the memory asked for, when the
+            estimate of the fit's peak (the weights and their per-fit copies,
+            the arrays of the largest batch; see :mod:`skrnn._engine.memory`)
+            exceeds :func:`~skrnn._memory.available_memory`.
+        """
+        (B, N), forward = self._batch_shapes(data)
+        spec = self._network_spec(n_inputs, n_outputs, token_input)
+        kept, between_batches = self._param_copies(first_pass)
+        n_bytes, n_params = estimate_fit_bytes(
+            **spec,
+            solver=self.solver,
+            n_sequences=B,
+            n_rows=N,
+            forward_batch=forward,
+            param_copies=kept,
+            copies_between_batches=between_batches,
+        )
+        own = self.get_params(deep=False)
+        names = [n for n in _SIZE_PARAMS if n in own]
+        values = ", ".join(f"{n}={_short(getattr(self, n))}" for n in names)
+        inputs = "tokens" if token_input else "features"
+        what = (
+            f"A fit of {type(self).__name__}({values}) on {_short(n_inputs)} "
+            f"{inputs}, with {_short(n_outputs)} outputs and batches of up to "
+            f"{_short(B)} sequences and {_short(N)} steps in all "
+            f"({format_count(n_params)} parameters, "
+            f"{format_bytes(n_params * spec['dtype'].itemsize)})"
+        )
+        batch = " or ".join(n for n in ("batch_size", "seq_length") if n in own)
+        advice = f"Lower hidden_size or num_layers (the weights), or {batch}."
+        check_memory(n_bytes, what, advice)
+
     def _fit(self, X, y, sample_weight=None, incremental=False, **kwargs):
         """Shared body of fit and partial_fit (MLP's first-pass rule).
 
@@ -251,6 +377,7 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
             data, n_inputs, n_outputs, token_input, stratify = self._prepare_fit(
                 X, y, sample_weight, first_pass=first_pass, **kwargs
             )
+            self._check_fit_memory(data, n_inputs, n_outputs, token_input, first_pass)
             if first_pass:
                 self._initialize(n_inputs, n_outputs, rng, token_input)
             if first_pass or not incremental or not hasattr(self, "_optimizer"):

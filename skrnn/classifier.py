@@ -96,8 +96,11 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         ``h_t = act(x_t @ W_xh + h_{t-1} @ W_hh + b_h)``.
     hidden_size : int, default=64
         Width of the hidden state ``h_t``.
+        A fit that would need more memory than the machine has (the
+        weights, their copies and one batch's activations) raises a
+        ValueError before allocating anything.
     num_layers : int, default=1
-        Number of stacked recurrent layers.
+        Number of stacked recurrent layers, at most 1000.
     bidirectional : bool, default=False
         Also read each sequence backwards; the final states of both
         directions go to the output layer.

@@ -13,6 +13,7 @@ from ._base import PREDICT_CHUNK, BaseRNN
 from ._engine import Stepper
 from ._engine.losses import log_softmax
 from ._engine.sampling import sample_next
+from ._memory import check_memory, format_int
 from ._param_validation import Interval, StrOptions, _fit_context
 from ._tokens import (
     Corpus,
@@ -152,7 +153,12 @@ class CharRNNGenerator(BaseRNN):
     ----------
     cell : {'lstm', 'gru', 'rnn'}, default='lstm'
     hidden_size : int, default=128
+        Width of the hidden state ``h_t``.
+        A fit that would need more memory than the machine has (the
+        weights, their copies and one batch's activations) raises a
+        ValueError before allocating anything.
     num_layers : int, default=1
+        Number of stacked recurrent layers, at most 1000.
     activation : {'tanh', 'relu'}, default='tanh'
         Vanilla cell only.
     dropout : float, default=0.0
@@ -422,6 +428,23 @@ class CharRNNGenerator(BaseRNN):
     def _n_streams(self):
         return 64 if self.batch_size == "auto" else self.batch_size
 
+    def _batch_shapes(self, corpus):
+        """The largest batches of a fit (see :meth:`BaseRNN._batch_shapes`).
+
+        A training batch is one window of ``seq_length`` tokens per stream;
+        a validation batch one of ``SCORE_CHUNK`` tokens per stream. Neither
+        holds more than the corpus.
+        """
+        usable = int(np.maximum(corpus.lengths - 1, 0).sum(dtype=np.int64))
+        n_streams = self._n_streams()
+
+        def windows(length):
+            B = max(1, min(n_streams, usable // length))
+            return B, min(B * length, usable)
+
+        forward = windows(SCORE_CHUNK) if self.early_stopping else None
+        return windows(self.seq_length), forward
+
     def _epoch_batches(self, corpus, rng):
         # A phase beyond a document reads it whole, so capping the bound (only
         # a seq_length past int64 reaches it) changes no window and no draw.
@@ -660,7 +683,8 @@ class CharRNNGenerator(BaseRNN):
         ----------
         seed : str, sequence of tokens, or list of them
         n : int, default=100
-            Number of new tokens.
+            Number of new tokens. More than the machine's memory can hold
+            raises a ValueError before anything is allocated.
         temperature : float, default=1.0
             0 is greedy (always the most likely token); higher is more varied.
         top_k : int or None, default=None
@@ -718,6 +742,7 @@ class CharRNNGenerator(BaseRNN):
             else (len(seed) == 0 or np.ndim(seed[0]) == 0)
         )
         seeds = [seed] if single else list(seed)
+        self._check_generate_memory(n, len(seeds))
         corpus = self._encode(seeds if self._char_level else [list(s) for s in seeds])
         # check_random_state names a value that cannot seed (a str, a
         # Generator, ...); None is a fresh unseeded stream, as before
@@ -743,6 +768,21 @@ class CharRNNGenerator(BaseRNN):
             else:
                 results.append(_join_seed(seeds[i], new))
         return results[0] if single else results
+
+    def _check_generate_memory(self, n, n_seeds):
+        """Refuse, before allocating, ``n`` new tokens the machine cannot hold.
+
+        Per token and seed: its code, its symbol, and for a character model
+        the Python str of the symbol (up to ~80 bytes) and its character in
+        the result.
+        """
+        itemsize = self.classes_.dtype.itemsize
+        per_token = 8 + itemsize + (96 if self._char_level else itemsize)
+        check_memory(
+            n_seeds * n * per_token,
+            f"generate(n={format_int(n)}) for {n_seeds} seed(s)",
+            "Lower n, or generate in several calls.",
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -26,6 +26,7 @@ from sklearn.utils import assert_all_finite, check_array
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._memory import check_memory, format_int
 from ._persistence import VersionedPickleMixin
 from ._tokens import _is_non_finite_number
 
@@ -191,7 +192,9 @@ class SlidingWindowTransformer(VersionedPickleMixin, TransformerMixin, BaseEstim
     Parameters
     ----------
     seq_length : int, default=3
-        Number of rows in each window, the row itself included.
+        Number of rows in each window, the row itself included. A transform
+        whose output would need more memory than the machine has raises a
+        ValueError before allocating anything.
 
     Attributes
     ----------
@@ -311,15 +314,7 @@ class SlidingWindowTransformer(VersionedPickleMixin, TransformerMixin, BaseEstim
         X = self._check_X(X, reset=False)
         n_rows, n_features = X.shape
         seq_length = int(self.seq_length)  # True is an Integral: 1
-        # The output, its mask and the step indices hold n_rows * seq_length
-        # (* n_features) entries of up to 8 bytes: past what an array can
-        # address, say so (a merely large output is a MemoryError, as usual).
-        if n_rows * seq_length * max(n_features, 1) * 8 > np.iinfo(np.intp).max:
-            raise ValueError(
-                f"seq_length={seq_length} is too large: the output would hold "
-                f"{n_rows} x {seq_length} x {n_features} values, more than an "
-                "array can address."
-            )
+        self._check_output_memory(n_rows, n_features, X.dtype.itemsize)
         n_missing = seq_length - 1
         padded = np.empty((n_rows + n_missing, n_features), dtype=X.dtype)
         padded[:n_missing] = _empty_value(X.dtype)
@@ -328,10 +323,31 @@ class SlidingWindowTransformer(VersionedPickleMixin, TransformerMixin, BaseEstim
         windows = sliding_window_view(padded, seq_length, axis=0)
         data = windows.transpose(0, 2, 1).copy()
         # Step j of row i is row i - n_missing + j of X: missing when negative.
-        missing = np.add.outer(np.arange(n_rows), np.arange(seq_length))
-        missing = missing < n_missing
+        missing = np.arange(seq_length) < (n_missing - np.arange(n_rows))[:, None]
         mask = np.repeat(missing[:, :, np.newaxis], n_features, axis=2)
         return np.ma.MaskedArray(data, mask=mask)
+
+    def _check_output_memory(self, n_rows, n_features, itemsize):
+        """Refuse a ``seq_length`` whose output the machine cannot hold.
+
+        The output ``(n_rows, seq_length, n_features)``, its mask, the
+        padded rows and the missing steps, counted in Python ints (no
+        overflow), before any is allocated.
+        """
+        seq_length = int(self.seq_length)
+        cells = n_rows * seq_length * n_features
+        n_bytes = (
+            cells * (itemsize + 1)  # the data and its mask
+            + n_rows * seq_length  # the missing steps
+            + (n_rows + seq_length) * n_features * itemsize  # the padded rows
+        )
+        check_memory(
+            n_bytes,
+            f"SlidingWindowTransformer(seq_length={format_int(seq_length)}) "
+            f"on {n_rows} rows of {n_features} features (an output of shape "
+            f"({n_rows}, {format_int(seq_length)}, {n_features}))",
+            "Lower seq_length, or transform fewer rows at a time.",
+        )
 
     # No get_feature_names_out, on purpose: scikit-learn offers set_output
     # (pandas/polars output) only to transformers that define it, because a

@@ -35,7 +35,12 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     ----------
     cell : {'lstm', 'gru', 'rnn'}, default='lstm'
     hidden_size : int, default=64
+        Width of the hidden state ``h_t``.
+        A fit that would need more memory than the machine has (the
+        weights, their copies and one batch's activations) raises a
+        ValueError before allocating anything.
     num_layers : int, default=1
+        Number of stacked recurrent layers, at most 1000.
     bidirectional : bool, default=False
     activation : {'tanh', 'relu'}, default='tanh'
         Vanilla cell only.

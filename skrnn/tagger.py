@@ -139,8 +139,11 @@ class RNNSequenceTagger(ClassifierMixin, BaseRNN):
         ``h_t = act(x_t @ W_xh + h_{t-1} @ W_hh + b_h)``.
     hidden_size : int, default=64
         Width of the hidden state ``h_t`` (of each direction).
+        A fit that would need more memory than the machine has (the
+        weights, their copies and one batch's activations) raises a
+        ValueError before allocating anything.
     num_layers : int, default=1
-        Number of stacked recurrent layers.
+        Number of stacked recurrent layers, at most 1000.
     bidirectional : bool, default=True
         Also read each sequence backwards, so that the tag of step ``t`` sees
         the whole sequence, past and future: the output layer gets the states

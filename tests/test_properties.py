@@ -28,14 +28,16 @@ probability that underflowed to 0).
 
 The properties: any input to every fit-side method (fit, partial_fit,
 fit_transform, with any y and sample_weight) and to every inference method
-of 20 fitted models; absurd hyperparameters through set_params, then fit;
-absurd arguments of generate; y and sample_weight of any dtype and value;
+of 20 fitted models; absurd hyperparameters through set_params, then fit,
+every value drawn tried, on a machine of 64 MiB (``SMALL_MACHINE``: a value
+asking for more memory must get an error naming it); absurd arguments of
+generate; y and sample_weight of any dtype and value;
 sequences longer and values larger than any seen (relu cells, whose state
 can overflow); and the silent-answer properties above.
 
 The budgets are fixed and the examples derandomized (``derandomize=True``,
 no example database), so CI runs the same examples every time: at most 18,700
-examples, some 40 s on two cores. No health check is suppressed. Each bug
+examples, some 50 s on two cores. No health check is suppressed. Each bug
 the properties found has a plain regression test at the end of the file,
 with the example it was found on.
 """
@@ -46,6 +48,7 @@ import warnings
 from decimal import Decimal
 from fractions import Fraction
 from numbers import Integral, Real
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -1134,13 +1137,12 @@ ABSURD = st.one_of(
         max_size=2,
     ),
 )
-#: Valid values that cost what they ask for (memory, time): above these,
-#: and below 2**62 (past any array, where an error must name them), skipped.
-COSTLY = {"hidden_size": 64, "num_layers": 8, "max_iter": 5, "verbose": 5}
-#: hidden_size and num_layers past any array: the network is built in
-#: _base.py / the engine without a size check (OverflowError, or a
-#: MemoryError with an empty message); reported to _base.py's owner.
-UNCHECKED_HUGE = {"hidden_size", "num_layers"}
+#: The machine the absurd hyperparameters meet has 64 MiB. Every value is
+#: tried: one asking for more memory than that gets the named error it would
+#: get on a small machine (see skrnn._memory), and what a value costs does
+#: not depend on the memory of the machine running the tests (on 24 GiB,
+#: seq_length=1.5e8 made SlidingWindowTransformer fill 17 GiB, in 30 s).
+SMALL_MACHINE = 64 << 20
 #: Words besides its name that may name a parameter's problem.
 PARAM_WORDS = {"early_stopping": ("validation",), "random_state": ("seed",)}
 SUPERVISED = {"RNNClassifier", "RNNRegressor", "RNNSequenceTagger"}
@@ -1155,17 +1157,6 @@ TRAIN = {
 }
 
 
-def _costly(name, param, value):
-    if not isinstance(value, Integral) or isinstance(value, bool):
-        return False
-    limit = COSTLY.get(param)
-    if param == "seq_length" and name == "SlidingWindowTransformer":
-        limit = 1000
-    if limit is None or value <= limit:
-        return False
-    return value < 2**62 or param in UNCHECKED_HUGE
-
-
 @pytest.mark.parametrize("name", NAMES)
 @budget(700)
 @given(data=st.data())
@@ -1174,13 +1165,13 @@ def test_absurd_hyperparameters(name, data):
     est = make(name)
     param = data.draw(st.sampled_from(sorted(est.get_params())), label="param")
     value = data.draw(ABSURD, label="value")
-    assume(not _costly(name, param, value))
     est.set_params(**{param: value})
     X, *y = TRAIN[name]
     infer = SPECS[name]["infer"][0]
-    result, exc = call(est.fit, X, *y)
-    if exc is None:  # the fitted model's first inference method
-        result, exc = call(getattr(est, infer), X)
+    with mock.patch("skrnn._memory.available_memory", return_value=SMALL_MACHINE):
+        result, exc = call(est.fit, X, *y)
+        if exc is None:  # the fitted model's first inference method
+            result, exc = call(getattr(est, infer), X)
     if exc is not None:
         words = (param, *PARAM_WORDS.get(param, ()))
         if isinstance(exc, NonFiniteError) and param != "class_weight":
@@ -1200,10 +1191,19 @@ def test_absurd_generate_arguments(fitted, key, data):
     est = fitted[key]
     arg = data.draw(st.sampled_from(GENERATE_ARGS), label="argument")
     value = data.draw(ABSURD, label="value")
-    assume(arg != "n" or not isinstance(value, Integral) or value <= 50)
+    # n new tokens take n steps: an n past 50 that fits in memory is only
+    # slow, and skipped; past memory (8 bytes a token at least), generate
+    # must refuse it at once, naming n.
+    assume(
+        arg != "n"
+        or not isinstance(value, Integral)
+        or value <= 50
+        or 8 * value > SMALL_MACHINE
+    )
     seed = "ab" if est._char_level else [0, 1]
     kwargs = {"n": 2, arg: value}
-    result, exc = call(est.generate, seed, **kwargs)
+    with mock.patch("skrnn._memory.available_memory", return_value=SMALL_MACHINE):
+        result, exc = call(est.generate, seed, **kwargs)
     if exc is not None:
         assert_names_problem(exc, set(), extra=(arg, *PARAM_WORDS.get(arg, ())))
         return
@@ -1581,9 +1581,10 @@ def test_sliding_window_takes_true_as_one():
 def test_sliding_window_names_a_seq_length_past_any_array():
     # Found: seq_length=10**30 (valid: an int >= 1) failed in transform with
     # numpy's "Maximum allowed dimension exceeded", which names nothing. Now
-    # a ValueError names seq_length before anything is allocated.
+    # a ValueError names seq_length and the memory it asks for before
+    # anything is allocated.
     swt = SlidingWindowTransformer(seq_length=10**30).fit(_X3[:, 0])
-    with pytest.raises(ValueError, match="seq_length=10+ is too large"):
+    with pytest.raises(ValueError, match=r"seq_length=10+\).* would need about"):
         swt.transform(_X3[:, 0])
 
 
@@ -1935,3 +1936,22 @@ def test_generate_takes_an_integer_temperature_of_any_size(fitted):
     assert len(out) == 7
     with pytest.raises(ValueError, match="temperature is too large"):
         gen.generate("ab", 5, temperature=10**400)
+
+
+def test_sizes_past_the_machine_are_named_at_once():
+    # Found: hidden_size=2**62 failed with "OverflowError: Python int too
+    # large to convert to C long"; CharRNNGenerator(num_layers=86374) took
+    # 31 s to fit 4-wide layers on 8 characters (num_layers=1704441: 11
+    # minutes); SlidingWindowTransformer(seq_length=95417497) filled 17 GiB
+    # in 30 s. A fit (or a transform) that the machine cannot hold is
+    # refused before allocating, naming the parameters and the memory asked
+    # for; num_layers is at most 1000.
+    with pytest.raises(ValueError, match=r"hidden_size=4611686018427387904.*memory"):
+        make("RNNClassifier", hidden_size=2**62).fit(*TRAIN["RNNClassifier"])
+    with pytest.raises(ValueError, match="num_layers"):
+        make("CharRNNGenerator", num_layers=86374).fit(*TRAIN["CharRNNGenerator"])
+    swt = make("SlidingWindowTransformer", seq_length=95417497)
+    X = TRAIN["SlidingWindowTransformer"][0]
+    with mock.patch("skrnn._memory.available_memory", return_value=SMALL_MACHINE):
+        with pytest.raises(ValueError, match=r"seq_length=95417497\).*memory"):
+            swt.fit_transform(X)

@@ -22,6 +22,9 @@ optimizers
     Adam and SGD (momentum, Nesterov), global-norm clipping, L2 penalty.
 params
     The flat parameter buffer and initialisers.
+memory
+    The bytes a network and its training would take, counted before
+    allocating anything.
 gradcheck
     Central differences for the tests.
 """

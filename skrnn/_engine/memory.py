@@ -1,0 +1,294 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""How much memory a network and its training would take, before allocating it.
+
+Every count is a Python int computed from the sizes alone, in closed form: a
+network of ``hidden_size=2**62`` or ``num_layers=10**7`` is measured as fast
+as a small one (no overflow, no loop over the layers, no array), so a caller
+can refuse it before :class:`~.network.RecurrentNetwork` builds its layout.
+
+The counts follow what the engine allocates (see :mod:`~.layers`,
+:mod:`~.cells`, :mod:`~.network`, :mod:`~.losses` and :mod:`~.optimizers`),
+with ``N`` packed rows, ``B`` sequences, ``H`` the hidden size, ``G`` the
+cell's gates, ``D`` the directions, ``L`` the layers, ``F`` the inputs and
+``O`` the outputs:
+
+* the parameters: per direction of layer ``l``, ``(n_in + H) * G * H``
+  weights and one (two for the GRU) ``G * H`` bias, ``n_in`` being ``F`` for
+  the first layer and ``D * H`` above; then the head, ``(D * H + 1) * O``;
+* the optimizer: the state (Adam's two moments, SGD's velocity) and two
+  scratch buffers, each the size of the parameters;
+* a training batch: the forward cache of every layer and direction (the gate
+  activations, the outputs, the previous states; the LSTM's previous cell
+  states and ``tanh(c)``, the GRU's recurrent candidate and its backward
+  buffer), the inputs of the upper layers (concatenated directions, dropout
+  masks), the head's outputs and their gradient, the states, the backward
+  pass's input gradients, and the dense input rows;
+* a forward pass without cache (inference, validation): one layer at a time.
+
+The estimate aims at the peak, within a small factor (the tests measure it
+with :mod:`tracemalloc`); it ignores what does not grow with the sizes.
+"""
+
+import numpy as np
+
+from .cells import CELLS
+from .optimizers import AdamOptimizer, SGDOptimizer
+
+__all__ = [
+    "activation_bytes",
+    "count_parameters",
+    "estimate_fit_bytes",
+    "optimizer_arrays",
+]
+
+#: Bytes of an index array entry (packed rows, targets, the packing's order).
+_INDEX_BYTES = np.dtype(np.intp).itemsize
+
+
+def _cell_sizes(cell):
+    """``(n_gates, n_biases, has_cell_state, name)`` of a cell name."""
+    if cell not in CELLS:
+        raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
+    cls = CELLS[cell]
+    return cls.n_gates, len(cls.param_names) - 2, cls.has_cell_state, cls.name
+
+
+def count_parameters(
+    cell,
+    n_inputs,
+    hidden_size,
+    n_outputs=None,
+    *,
+    num_layers=1,
+    bidirectional=False,
+    head="last",
+):
+    """Number of parameters of a network (the size of its flat vector).
+
+    The same count as ``RecurrentNetwork(...).layout.size``, without building
+    the layout: a Python int, exact for any sizes.
+
+    Parameters
+    ----------
+    cell : {'rnn', 'lstm', 'gru'}
+    n_inputs : int
+        Features per step, or distinct tokens for token input.
+    hidden_size : int
+    n_outputs : int or None, default=None
+        Width of the head (ignored when ``head`` is None).
+    num_layers : int, default=1
+    bidirectional : bool, default=False
+    head : {'last', 'all', None}, default='last'
+
+    Returns
+    -------
+    int
+    """
+    G, n_bias, _, _ = _cell_sizes(cell)
+    F, H, L = int(n_inputs), int(hidden_size), int(num_layers)
+    D = 2 if bidirectional else 1
+    per_direction_first = (F + H + n_bias) * G * H
+    per_direction_above = (D * H + H + n_bias) * G * H
+    total = D * (per_direction_first + (L - 1) * per_direction_above)
+    if head is not None:
+        total += (D * H + 1) * int(n_outputs)
+    return total
+
+
+def optimizer_arrays(solver):
+    """Parameter-sized arrays an optimizer keeps: its state and scratch buffers.
+
+    Parameters
+    ----------
+    solver : {'adam', 'sgd'}
+
+    Returns
+    -------
+    n_state : int
+        Arrays of state, kept between updates and copied by a checkpoint
+        (Adam's two moments, SGD's velocity).
+    n_scratch : int
+        Scratch buffers of an update.
+    """
+    if solver == "adam":
+        return 2, AdamOptimizer._n_scratch
+    if solver == "sgd":
+        return 1, SGDOptimizer._n_scratch
+    raise ValueError(f"solver must be 'adam' or 'sgd', got {solver!r}")
+
+
+def _training_layer_values(G, has_c, name, N, B, H):
+    """Numbers one direction of one layer keeps for backpropagation."""
+    per_row = G * H + 2 * H  # gates (then their gradient), h_out, h_prev
+    if has_c:
+        per_row += 2 * H  # c_prev, tanh(c)
+    if name == "gru":
+        per_row += H + G * H  # h @ W_hn + b_hn, then d_rec in backward
+    # running state and its gradient, the step's scratch rows
+    per_batch = G * H + (6 if has_c else 4) * H
+    return N * per_row + B * per_batch
+
+
+def activation_bytes(
+    cell,
+    n_inputs,
+    hidden_size,
+    n_outputs=None,
+    *,
+    num_layers=1,
+    bidirectional=False,
+    dropout=0.0,
+    head="last",
+    token_input=False,
+    dtype=np.float32,
+    n_sequences,
+    n_rows,
+    training=True,
+):
+    """Bytes of the arrays of one batch: a training step, or a forward pass.
+
+    Parameters
+    ----------
+    cell, n_inputs, hidden_size, n_outputs, num_layers, bidirectional, head
+        As for :func:`count_parameters`.
+    dropout : float, default=0.0
+        Between layers, in training (a mask and a masked copy per layer).
+    token_input : bool, default=False
+        The input is token codes (no dense input rows).
+    dtype : numpy dtype, default=np.float32
+    n_sequences : int
+        Sequences of the batch (``B``).
+    n_rows : int
+        Packed rows of the batch (``N``, the sum of the lengths).
+    training : bool, default=True
+        A forward pass that keeps its cache, then the backward pass; else a
+        forward pass alone (inference), which holds one layer at a time.
+
+    Returns
+    -------
+    int
+    """
+    G, _, has_c, name = _cell_sizes(cell)
+    F, H, L = int(n_inputs), int(hidden_size), int(num_layers)
+    O = 0 if head is None else int(n_outputs)  # noqa: E741 (the output width)
+    D = 2 if bidirectional else 1
+    N, B = int(n_rows), int(n_sequences)
+    n_state_arrays = 2 if has_c else 1
+    head_rows = N if head in ("all", None) else B
+    values = 0 if token_input else N * F  # the gathered input rows
+    values += 2 * head_rows * (O + D * H)  # outputs, their gradient, features
+    if training:
+        values += L * D * _training_layer_values(G, has_c, name, N, B, H)
+        # inputs of the layers above the first: the concatenated directions,
+        # or a dropout mask and the masked copy
+        copies = 2 if dropout > 0 else (1 if D == 2 else 0)
+        values += (L - 1) * copies * N * D * H
+        if D == 2 and head == "last":  # the last layer's, until the head
+            values += N * D * H
+        if L > 1:  # backward: the input gradients of a layer, summed
+            values += (4 if D == 2 else 2) * N * D * H
+        # initial, final (sorted and unsorted) states and their gradients
+        values += 4 * n_state_arrays * L * D * B * H
+    else:
+        # one layer at a time: its gates and outputs, the layer below's
+        values += N * (G * H + (2 * D + 1) * H) + B * (G * H + 4 * H)
+        values += 3 * n_state_arrays * L * D * B * H
+    itemsize = np.dtype(dtype).itemsize
+    return values * itemsize + 4 * N * _INDEX_BYTES
+
+
+def _init_bytes(n_inputs, hidden_size, bidirectional):
+    """Float64 temporaries of the initialisation (orthogonal blocks, QR)."""
+    H, F = int(hidden_size), int(n_inputs)
+    D = 2 if bidirectional else 1
+    return 8 * (3 * H * H + max(F, D * H) * H)
+
+
+def estimate_fit_bytes(
+    cell,
+    n_inputs,
+    hidden_size,
+    n_outputs,
+    *,
+    num_layers=1,
+    bidirectional=False,
+    dropout=0.0,
+    head="last",
+    token_input=False,
+    dtype=np.float32,
+    solver="adam",
+    n_sequences,
+    n_rows,
+    forward_batch=None,
+    param_copies=0,
+    copies_between_batches=0,
+):
+    """Peak bytes of training a network on batches of the given size.
+
+    The parameters, their gradient, the optimizer's arrays and
+    ``param_copies`` more parameter-sized copies (the caller's checkpoints),
+    plus the largest of one training batch, one forward pass and
+    ``copies_between_batches`` copies made between batches; or the
+    initialisation's peak, if higher.
+
+    Parameters
+    ----------
+    cell, n_inputs, hidden_size, n_outputs, num_layers, bidirectional, \
+dropout, head, token_input, dtype
+        The network, as for :class:`~.network.RecurrentNetwork`.
+    solver : {'adam', 'sgd'}, default='adam'
+    n_sequences, n_rows : int
+        Sequences and packed rows of the largest training batch.
+    forward_batch : tuple of (int, int) or None, default=None
+        Sequences and rows of the largest forward pass without cache
+        (validation), if any.
+    param_copies : int, default=0
+        Further copies of the parameters the caller keeps during training.
+    copies_between_batches : int, default=0
+        Copies of the parameters the caller makes between batches (when no
+        batch's arrays are held), such as a new checkpoint.
+
+    Returns
+    -------
+    n_bytes : int
+    n_params : int
+        The parameters of the network (:func:`count_parameters`).
+
+    Examples
+    --------
+    >>> n_bytes, n_params = estimate_fit_bytes(
+    ...     "lstm", 3, 2**62, 2, n_sequences=10, n_rows=100)
+    >>> n_bytes > 2**128, n_params > 2**126
+    (True, True)
+    """
+    net = dict(
+        num_layers=num_layers,
+        bidirectional=bidirectional,
+        head=head,
+    )
+    n_params = count_parameters(cell, n_inputs, hidden_size, n_outputs, **net)
+    n_state, n_scratch = optimizer_arrays(solver)
+    itemsize = np.dtype(dtype).itemsize
+    params = n_params * itemsize
+    fixed = (2 + n_state + n_scratch + int(param_copies)) * params
+    batch = dict(
+        net, dropout=dropout, token_input=token_input, dtype=dtype, n_outputs=n_outputs
+    )
+    working = activation_bytes(
+        cell, n_inputs, hidden_size, n_sequences=n_sequences, n_rows=n_rows, **batch
+    )
+    if forward_batch is not None:
+        B, N = forward_batch
+        forward = activation_bytes(
+            cell,
+            n_inputs,
+            hidden_size,
+            n_sequences=B,
+            n_rows=N,
+            training=False,
+            **batch,
+        )
+        working = max(working, forward)
+    working = max(working, int(copies_between_batches) * params)
+    init = params + _init_bytes(n_inputs, hidden_size, bidirectional)
+    return max(fixed + working, init), n_params
