@@ -645,6 +645,11 @@ class OneHotCharEncoder(VersionedPickleMixin, TransformerMixin, BaseEstimator):
                 "categories must be 'auto' or a non-empty 1-D list of symbols, "
                 f"got {self.categories!r}."
             )
+        if _contains_non_finite_number(given):
+            raise ValueError(
+                "categories must be symbols, not NaN or infinity; got "
+                f"{self.categories!r}."
+            )
         try:
             categories = _unique_symbols(given)
         except TypeError:

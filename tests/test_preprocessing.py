@@ -1,4 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
+from decimal import Decimal
+
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
@@ -316,3 +318,15 @@ def test_given_categories_fix_the_vocabulary():
         OneHotCharEncoder(categories=["b"]).fit([["a", "b"]])
     ignoring = OneHotCharEncoder(categories=["b"], handle_unknown="ignore")
     assert_array_equal(ignoring.fit_transform([["a", "b"]])[0], [[0], [1]])
+
+
+@pytest.mark.parametrize(
+    "categories",
+    [[0, Decimal("NaN")], [0.0, np.inf], [1, Decimal("-Infinity")], [np.nan]],
+    ids=["decimal-nan", "inf", "decimal-inf", "nan"],
+)
+def test_non_finite_categories_are_refused_by_name(categories):
+    # [0, Decimal('NaN')] failed with decimal.InvalidOperation while sorting
+    # (found by tests/test_properties.py on hypothesis 6.168.5)
+    with pytest.raises(ValueError, match="categories must be symbols, not NaN"):
+        OneHotCharEncoder(categories=categories).fit([[0], [1]])
