@@ -81,4 +81,12 @@ def test_sgd_with_nesterov_learns_a_vanilla_rnn():
         return x, packing, y
 
     losses = _train(net, params, opt, (batch() for _ in range(300)), "cross_entropy")
-    assert np.mean(losses[-20:]) < 0.15
+    # Judged on held-out sequences, not on the last mini-batch losses: with
+    # momentum 0.9 those spike, and how much depends on the BLAS kernels'
+    # rounding (numpy 1.21's OpenBLAS with SkylakeX kernels: a mean of 0.22
+    # over the last 20 batches, 0.08 with numpy 2's, both at accuracy 0.96+).
+    X_test = np.random.default_rng(99).standard_normal((2000, 6, 1))
+    x, packing = pack_array(X_test)
+    predicted = net.forward(params, x, packing)[0].argmax(axis=1) == 1
+    assert np.mean(predicted == (X_test[:, 0, 0] > 0)) > 0.93  # chance: 0.5
+    assert np.mean(losses[-50:]) < 0.25 < 0.6 < losses[0]  # from about ln 2
