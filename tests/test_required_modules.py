@@ -16,7 +16,9 @@ import pytest
 CONFTEST = Path(__file__).with_name("conftest.py")
 
 SKIPPING_TESTS = {
-    # pytest.importorskip's reason, at function and at module level
+    # Tests that skip with the reason pytest.importorskip gives for a missing
+    # module, at function and at module level: what the hook must turn into
+    # failures. (json always imports; only the reason text matters here.)
     "test_function_skip.py": (
         "import pytest\n\n"
         "def test_needs_json():\n"

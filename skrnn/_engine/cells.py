@@ -54,6 +54,10 @@ class _Cell:
     sigmoid_gates = ()
     #: parameter names: input weights, recurrent weights, biases
     param_names = ("W_xh", "W_hh", "b_h")
+    #: numbers per packed row, in units of the hidden size, that the forward
+    #: cache and the backward pass keep besides the gates, ``h_out`` and
+    #: ``h_prev`` (counted by :mod:`~.memory` before a fit allocates them)
+    extra_cache_width = 0
 
     def __init__(self, activation="tanh"):
         self.activation = activation
@@ -186,6 +190,7 @@ class LSTMCell(_Cell):
     name = "lstm"
     n_gates = 4
     has_cell_state = True
+    extra_cache_width = 2  # c_prev, tanh(c)
     sigmoid_gates = (0, 1, 3)
 
     def init_biases(self, p, hidden_size):
@@ -290,6 +295,8 @@ class GRUCell(_Cell):
 
     name = "gru"
     n_gates = 3
+    # h @ W_hn + b_hn (H), then the recurrent products' gradient (3 H)
+    extra_cache_width = 4
     sigmoid_gates = (0, 1)
     param_names = ("W_xh", "W_hh", "b_xh", "b_hh")
 

@@ -10,11 +10,11 @@ The counts follow what the engine allocates (see :mod:`~.layers`,
 :mod:`~.cells`, :mod:`~.network`, :mod:`~.losses` and :mod:`~.optimizers`),
 with ``N`` packed rows, ``B`` sequences, ``H`` the hidden size, ``G`` the
 cell's gates, ``D`` the directions, ``L`` the layers, ``F`` the inputs and
-``O`` the outputs:
+``n_out`` the outputs:
 
 * the parameters: per direction of layer ``l``, ``(n_in + H) * G * H``
   weights and one (two for the GRU) ``G * H`` bias, ``n_in`` being ``F`` for
-  the first layer and ``D * H`` above; then the head, ``(D * H + 1) * O``;
+  the first layer and ``D * H`` above; then the head, ``(D * H + 1) * n_out``;
 * the optimizer: the state (Adam's two moments, SGD's velocity) and two
   scratch buffers, each the size of the parameters;
 * a training batch: the forward cache of every layer and direction (the gate
@@ -45,12 +45,11 @@ __all__ = [
 _INDEX_BYTES = np.dtype(np.intp).itemsize
 
 
-def _cell_sizes(cell):
-    """``(n_gates, n_biases, has_cell_state, name)`` of a cell name."""
+def _cell_class(cell):
+    """The cell class of a cell name."""
     if cell not in CELLS:
         raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
-    cls = CELLS[cell]
-    return cls.n_gates, len(cls.param_names) - 2, cls.has_cell_state, cls.name
+    return CELLS[cell]
 
 
 def count_parameters(
@@ -84,7 +83,8 @@ def count_parameters(
     -------
     int
     """
-    G, n_bias, _, _ = _cell_sizes(cell)
+    cls = _cell_class(cell)
+    G, n_bias = cls.n_gates, len(cls.param_names) - 2
     F, H, L = int(n_inputs), int(hidden_size), int(num_layers)
     D = 2 if bidirectional else 1
     per_direction_first = (F + H + n_bias) * G * H
@@ -117,15 +117,13 @@ def optimizer_arrays(solver):
     raise ValueError(f"solver must be 'adam' or 'sgd', got {solver!r}")
 
 
-def _training_layer_values(G, has_c, name, N, B, H):
+def _training_layer_values(cls, N, B, H):
     """Numbers one direction of one layer keeps for backpropagation."""
-    per_row = G * H + 2 * H  # gates (then their gradient), h_out, h_prev
-    if has_c:
-        per_row += 2 * H  # c_prev, tanh(c)
-    if name == "gru":
-        per_row += H + G * H  # h @ W_hn + b_hn, then d_rec in backward
+    G = cls.n_gates
+    # gates (then their gradient), h_out, h_prev, and the cell's own
+    per_row = G * H + (2 + cls.extra_cache_width) * H
     # running state and its gradient, the step's scratch rows
-    per_batch = G * H + (6 if has_c else 4) * H
+    per_batch = G * H + (6 if cls.has_cell_state else 4) * H
     return N * per_row + B * per_batch
 
 
@@ -168,17 +166,18 @@ def activation_bytes(
     -------
     int
     """
-    G, _, has_c, name = _cell_sizes(cell)
+    cls = _cell_class(cell)
+    G, has_c = cls.n_gates, cls.has_cell_state
     F, H, L = int(n_inputs), int(hidden_size), int(num_layers)
-    O = 0 if head is None else int(n_outputs)  # noqa: E741 (the output width)
+    n_out = 0 if head is None else int(n_outputs)
     D = 2 if bidirectional else 1
     N, B = int(n_rows), int(n_sequences)
     n_state_arrays = 2 if has_c else 1
     head_rows = N if head in ("all", None) else B
     values = 0 if token_input else N * F  # the gathered input rows
-    values += 2 * head_rows * (O + D * H)  # outputs, their gradient, features
+    values += 2 * head_rows * (n_out + D * H)  # outputs, their gradient, features
     if training:
-        values += L * D * _training_layer_values(G, has_c, name, N, B, H)
+        values += L * D * _training_layer_values(cls, N, B, H)
         # inputs of the layers above the first: the concatenated directions,
         # or a dropout mask and the masked copy
         copies = 2 if dropout > 0 else (1 if D == 2 else 0)
