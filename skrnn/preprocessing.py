@@ -16,8 +16,7 @@ feature of a missing step). The estimators read each row as the sequence of
 its unmasked steps, and nothing in this module reads the data under a mask.
 """
 
-import numbers
-from numbers import Integral
+from numbers import Integral, Number, Real
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -28,7 +27,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._memory import check_memory, format_int
 from ._persistence import VersionedPickleMixin
-from ._tokens import _is_non_finite_number
 
 __all__ = [
     "SLIDING_WINDOW_EXPECTED_FAILURES",
@@ -54,37 +52,57 @@ SLIDING_WINDOW_EXPECTED_FAILURES = {
     ),
 }
 
+_AT_LEAST_ONE = Interval(Integral, 1, None, closed="left")
+
 # How many unknown symbols an error message lists.
 _N_SHOWN = 10
 
+# The start of the error for symbols of X that cannot be sorted together.
+# scikit-learn's check_dtype_object expects "argument must be .* string.*
+# number" in it, as numpy and scikit-learn's encoders word it.
+_WHAT_IS_SORTED = "OneHotCharEncoder sorts its symbols, so the input argument"
 
-def _contains_non_finite_number(values):
-    """True if an object array holds a NaN or an infinite number (of any type:
-    NumPy scalars, Decimal, complex)."""
-    return any(_is_non_finite_number(v) for v in values.flat)
+
+def _is_non_finite_number(value):
+    """True for NaN or infinity of any number type (Python and NumPy scalars,
+    Decimal, complex); False for finite numbers and for non-numbers."""
+    if not isinstance(value, Number):
+        return False
+    try:
+        return not np.isfinite(complex(value))
+    except ValueError:  # Decimal('sNaN'): a signaling NaN converts to nothing
+        return True
+    except (TypeError, OverflowError):  # e.g. an int past float: finite
+        return False
+
+
+def _check_finite_objects(X, input_name):
+    """Refuse NaN and infinity of any number type in an object array.
+
+    scikit-learn's finiteness check of object arrays looks for NaN only (as a
+    value unequal to itself), so infinity among symbols would pass it.
+    """
+    if X.dtype.kind == "O" and any(map(_is_non_finite_number, X.flat)):
+        raise ValueError(f"Input {input_name} contains NaN or infinity.")
 
 
 def _is_numeric(X):
     """True for numeric dtypes, and for object arrays holding only numbers."""
-    if X.dtype.kind in "biuf":
-        return True
     if X.dtype.kind == "O":
-        return all(isinstance(v, numbers.Real) for v in X.flat)
-    return False
+        return all(isinstance(v, Real) for v in X.flat)
+    return X.dtype.kind in "biuf"
 
 
 def _empty_value(dtype):
     """The placeholder written under a mask: 0, '' or None (object)."""
-    if dtype.kind == "O":
-        return None
-    return np.zeros((), dtype=dtype)[()]
+    return None if dtype.kind == "O" else np.zeros((), dtype=dtype)[()]
 
 
 @validate_params(
     {
         "sequence": [str, "array-like"],
-        "seq_length": [Interval(Integral, 1, None, closed="left")],
-        "horizon": [Interval(Integral, 1, None, closed="left")],
+        "seq_length": [_AT_LEAST_ONE],
+        "horizon": [_AT_LEAST_ONE],
     },
     prefer_skip_nested_validation=True,
 )
@@ -92,8 +110,7 @@ def sliding_windows(sequence, seq_length, horizon=1):
     """Cut one sequence into windows and the item that follows each window.
 
     The seed tutorial's step 3: ``X[i] = sequence[i : i + seq_length]`` and
-    ``y[i] = sequence[i + seq_length + horizon - 1]`` for every ``i`` in
-    ``range(len(sequence) - seq_length - horizon + 1)``.
+    ``y[i] = sequence[i + seq_length + horizon - 1]``.
 
     Parameters
     ----------
@@ -101,7 +118,6 @@ def sliding_windows(sequence, seq_length, horizon=1):
         The time-ordered sequence. A ``str`` is read as a sequence of
         characters; a 1-D array-like holds numbers or symbols (tokens); a 2-D
         array holds one observation (row) of ``n_features`` values per step.
-        NaN and infinite numbers are rejected.
 
     seq_length : int
         Number of items in each window (at least 1).
@@ -113,10 +129,9 @@ def sliding_windows(sequence, seq_length, horizon=1):
     -------
     X : ndarray of shape (n_windows, seq_length) or \
             (n_windows, seq_length, n_features)
-        The windows, with ``n_windows = n_items - seq_length - horizon + 1``.
-        For a ``str`` the dtype is ``'<U1'`` (single characters); otherwise
-        the dtype of ``numpy.asarray(sequence)``. A new array: it never shares
-        memory with ``sequence``.
+        The windows, ``n_windows = n_items - seq_length - horizon + 1``: a new
+        array (never sharing memory with ``sequence``) of dtype ``'<U1'`` for
+        a ``str``, else the dtype of ``numpy.asarray(sequence)``.
 
     y : ndarray of shape (n_windows,) or (n_windows, n_features)
         The item ``horizon`` steps after the end of each window; same dtype
@@ -136,16 +151,33 @@ def sliding_windows(sequence, seq_length, horizon=1):
     Examples
     --------
     >>> from skrnn.preprocessing import sliding_windows
-    >>> X, y = sliding_windows("abcdef", seq_length=3)
+    >>> X, y = sliding_windows("abcde", seq_length=3)
     >>> X
     array([['a', 'b', 'c'],
-           ['b', 'c', 'd'],
-           ['c', 'd', 'e']], dtype='<U1')
+           ['b', 'c', 'd']], dtype='<U1')
     >>> y
-    array(['d', 'e', 'f'], dtype='<U1')
+    array(['d', 'e'], dtype='<U1')
     >>> X, y = sliding_windows([1.0, 2.0, 3.0, 4.0, 5.0], seq_length=2, horizon=2)
     >>> X.tolist(), y.tolist()
     ([[1.0, 2.0], [2.0, 3.0]], [4.0, 5.0])
+    """
+    items = _check_sequence(sequence, seq_length, horizon)
+    X = _windows(items[: len(items) - horizon], seq_length)
+    return X, items[seq_length + horizon - 1 :].copy()
+
+
+def _windows(items, seq_length):
+    """Every run of ``seq_length`` consecutive items, as a new array of shape
+    ``(n_items - seq_length + 1, seq_length)`` + the shape of an item."""
+    # sliding_window_view appends the window axis last; it goes second.
+    return np.moveaxis(sliding_window_view(items, seq_length, axis=0), -1, 1).copy()
+
+
+def _check_sequence(sequence, seq_length, horizon):
+    """The items of :func:`sliding_windows`' ``sequence`` as an array.
+
+    Refused unless 1-D or 2-D, free of NaN and infinity, and long enough for
+    one window and its target.
     """
     if isinstance(sequence, str):
         items = np.array(list(sequence), dtype="<U1")
@@ -161,9 +193,7 @@ def sliding_windows(sequence, seq_length, horizon=1):
             raise ValueError("Complex data not supported.")
         if items.dtype.kind == "f":
             assert_all_finite(items, input_name="sequence")
-        elif items.dtype.kind == "O" and _contains_non_finite_number(items):
-            raise ValueError("Input sequence contains NaN or infinity.")
-
+        _check_finite_objects(items, "sequence")
     n_items = items.shape[0]
     if n_items < seq_length + horizon:
         raise ValueError(
@@ -171,12 +201,7 @@ def sliding_windows(sequence, seq_length, horizon=1):
             f"{seq_length} and horizon={horizon}: at least seq_length + horizon "
             f"= {seq_length + horizon} items are needed."
         )
-    n_windows = n_items - seq_length - horizon + 1
-    # sliding_window_view appends the window axis last: (n, [n_features,] L).
-    windows = sliding_window_view(items, seq_length, axis=0)[:n_windows]
-    X = np.moveaxis(windows, -1, 1).copy()
-    y = items[seq_length + horizon - 1 :].copy()
-    return X, y
+    return items
 
 
 class SlidingWindowTransformer(VersionedPickleMixin, TransformerMixin, BaseEstimator):
@@ -246,9 +271,7 @@ class SlidingWindowTransformer(VersionedPickleMixin, TransformerMixin, BaseEstim
     [[None, None, 'a'], [None, 'a', 'b'], ['a', 'b', 'c'], ['b', 'c', 'd']]
     """
 
-    _parameter_constraints: dict = {
-        "seq_length": [Interval(Integral, 1, None, closed="left")],
-    }
+    _parameter_constraints: dict = {"seq_length": [_AT_LEAST_ONE]}
 
     def __init__(self, seq_length=3):
         self.seq_length = seq_length
@@ -264,13 +287,8 @@ class SlidingWindowTransformer(VersionedPickleMixin, TransformerMixin, BaseEstim
         # dtype=None first, so that symbols survive; numbers are then cast.
         X = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=reset)
         dtype = (np.float64, np.float32) if _is_numeric(X) else None
-        # For object dtype, ensure_all_finite rejects NaN among the symbols,
-        # but not infinity.
-        X = check_array(
-            X, dtype=dtype, ensure_all_finite=True, estimator=self, input_name="X"
-        )
-        if X.dtype.kind == "O" and _contains_non_finite_number(X):
-            raise ValueError("Input X contains infinity.")
+        X = check_array(X, dtype=dtype, estimator=self, input_name="X")
+        _check_finite_objects(X, "X")
         return X
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -314,47 +332,22 @@ class SlidingWindowTransformer(VersionedPickleMixin, TransformerMixin, BaseEstim
         X = self._check_X(X, reset=False)
         n_rows, n_features = X.shape
         seq_length = int(self.seq_length)  # True is an Integral: 1
-        self._check_output_memory(n_rows, n_features, X.dtype.itemsize)
+        _check_window_memory(seq_length, n_rows, n_features, X.dtype.itemsize)
         n_missing = seq_length - 1
         padded = np.empty((n_rows + n_missing, n_features), dtype=X.dtype)
         padded[:n_missing] = _empty_value(X.dtype)
         padded[n_missing:] = X
-        # (n_rows, n_features, seq_length) view -> (n_rows, seq_length, n_features)
-        windows = sliding_window_view(padded, seq_length, axis=0)
-        data = windows.transpose(0, 2, 1).copy()
+        data = _windows(padded, seq_length)
         # Step j of row i is row i - n_missing + j of X: missing when negative.
         missing = np.arange(seq_length) < (n_missing - np.arange(n_rows))[:, None]
         mask = np.repeat(missing[:, :, np.newaxis], n_features, axis=2)
         return np.ma.MaskedArray(data, mask=mask)
 
-    def _check_output_memory(self, n_rows, n_features, itemsize):
-        """Refuse a ``seq_length`` whose output the machine cannot hold.
-
-        The output ``(n_rows, seq_length, n_features)``, its mask, the
-        padded rows and the missing steps, counted in Python ints (no
-        overflow), before any is allocated.
-        """
-        seq_length = int(self.seq_length)
-        cells = n_rows * seq_length * n_features
-        n_bytes = (
-            cells * (itemsize + 1)  # the data and its mask
-            + n_rows * seq_length  # the missing steps
-            + (n_rows + seq_length) * n_features * itemsize  # the padded rows
-        )
-        check_memory(
-            n_bytes,
-            f"SlidingWindowTransformer(seq_length={format_int(seq_length)}) "
-            f"on {n_rows} rows of {n_features} features (an output of shape "
-            f"({n_rows}, {format_int(seq_length)}, {n_features}))",
-            "Lower seq_length, or transform fewer rows at a time.",
-        )
-
     # No get_feature_names_out, on purpose: scikit-learn offers set_output
     # (pandas/polars output) only to transformers that define it, because a
-    # DataFrame needs one name per output column. Our output is 3-D
-    # (n_rows, seq_length, n_features) and cannot be a DataFrame, so the
-    # principled choice is to not claim column names: set_output is then
-    # unavailable and the set_output checks do not apply.
+    # DataFrame needs one name per output column. The output is 3-D
+    # (n_rows, seq_length, n_features) and cannot be a DataFrame, so this
+    # transformer claims no column names, and set_output does not apply.
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -363,25 +356,51 @@ class SlidingWindowTransformer(VersionedPickleMixin, TransformerMixin, BaseEstim
         return tags
 
 
-def _unique_symbols(values, return_inverse=False):
-    """Sorted unique values of a 1-D array, or a TypeError that names types."""
+def _check_window_memory(seq_length, n_rows, n_features, itemsize):
+    """Refuse a ``seq_length`` whose windows the machine cannot hold.
+
+    The output ``(n_rows, seq_length, n_features)``, its mask, the
+    padded rows and the missing steps of
+    :meth:`SlidingWindowTransformer.transform`, counted in Python ints (no
+    overflow), before any is allocated.
+    """
+    cells = n_rows * seq_length * n_features
+    n_bytes = (
+        cells * (itemsize + 1)  # the data and its mask
+        + n_rows * seq_length  # the missing steps
+        + (n_rows + seq_length) * n_features * itemsize  # the padded rows
+    )
+    check_memory(
+        n_bytes,
+        f"SlidingWindowTransformer(seq_length={format_int(seq_length)}) "
+        f"on {n_rows} rows of {n_features} features (an output of shape "
+        f"({n_rows}, {format_int(seq_length)}, {n_features}))",
+        "Lower seq_length, or transform fewer rows at a time.",
+    )
+
+
+def _unique_symbols(values, return_inverse=False, what=_WHAT_IS_SORTED):
+    """Sorted unique values of a 1-D array, or a TypeError that starts with
+    ``what`` (the thing sorted) and names the types that cannot be sorted
+    together."""
     try:
         return np.unique(values, return_inverse=return_inverse)
     except TypeError as exc:
         types = sorted({type(v).__name__ for v in values.tolist()})
         raise TypeError(
-            "OneHotCharEncoder sorts its symbols, so the input argument must be "
-            f"uniformly strings or numbers; got the types {types}."
+            f"{what} must be uniformly strings or numbers; got the types {types}."
         ) from exc
 
 
-def _sorted_for_message(values):
-    """Values as a list, sorted when they can be (else sorted by str)."""
-    values = values.tolist()
+def _describe_symbols(symbols):
+    """The first symbols of a list for an error message, sorted (by str when
+    they cannot be sorted), and how many more there are."""
     try:
-        return sorted(values)
+        ordered = sorted(symbols)
     except TypeError:
-        return sorted(values, key=str)
+        ordered = sorted(symbols, key=str)
+    more = len(ordered) - _N_SHOWN
+    return f"{ordered[:_N_SHOWN]}" + (f" and {more} more" if more > 0 else "")
 
 
 def _onehot_dtype(dtype):
@@ -398,15 +417,64 @@ def _onehot_dtype(dtype):
     return out
 
 
-def _is_sequence_list(X):
-    """True if X is the variable-length list form of OneHotCharEncoder."""
+def _is_str_array_or_ragged_list(X):
+    """True if X is a non-empty list (or tuple) holding a str or an ndarray,
+    or holding sequences of unequal lengths: OneHotCharEncoder's list form.
+
+    Nested lists of equal lengths are a table, as scikit-learn reads them.
+    """
     if not isinstance(X, (list, tuple)) or len(X) == 0:
         return False
     if any(isinstance(seq, (str, np.ndarray)) for seq in X):
         return True
-    # Nested lists of equal lengths are a table, as scikit-learn reads them.
     lengths = {len(seq) if hasattr(seq, "__len__") else None for seq in X}
     return None not in lengths and len(lengths) > 1
+
+
+def _symbol_sequence(i, seq):
+    """Sequence ``i`` of the list form as a non-empty 1-D array of symbols."""
+    if isinstance(seq, np.ma.MaskedArray):
+        raise TypeError(
+            f"Sequence {i} of the list is a MaskedArray. In the list form "
+            "each sequence has its own length: pass its unmasked steps."
+        )
+    seq = np.array(list(seq)) if isinstance(seq, str) else np.asarray(seq)
+    if seq.ndim == 2 and seq.shape[1] == 1:
+        seq = seq[:, 0]
+    if seq.ndim != 1:
+        raise ValueError(
+            f"Sequence {i} of the list has shape {seq.shape}; each must be "
+            "a str or a 1-D sequence of symbols."
+        )
+    if seq.shape[0] == 0:
+        raise ValueError(f"Sequence {i} of the list is empty.")
+    return seq
+
+
+def _restorer(shape=None, mask=None, lengths=None):
+    """A function that gives rows computed per step the form of the input.
+
+    The input was a list of sequences of ``lengths`` (the rows are split into
+    one array per sequence), or an array of ``shape`` (the rows are reshaped
+    to ``shape`` + the shape of a row), masked when ``mask`` (of ``shape``)
+    is given: then the result is a MaskedArray, each masked step masked whole.
+    """
+
+    def restore(rows):
+        if lengths is not None:
+            return np.split(rows, np.cumsum(lengths)[:-1])
+        out = rows.reshape(shape + rows.shape[1:])
+        if mask is None:
+            return out
+        step_mask = mask.reshape(shape + (1,) * (rows.ndim - 1))
+        return np.ma.MaskedArray(out, mask=np.broadcast_to(step_mask, out.shape).copy())
+
+    return restore
+
+
+def _flat_mask(mask, size):
+    """A step mask as 1-D: ``mask`` raveled, or all False when it is None."""
+    return np.zeros(size, dtype=bool) if mask is None else mask.ravel()
 
 
 class OneHotCharEncoder(VersionedPickleMixin, TransformerMixin, BaseEstimator):
@@ -511,42 +579,17 @@ class OneHotCharEncoder(VersionedPickleMixin, TransformerMixin, BaseEstimator):
         self.dtype = dtype
 
     def _check_list(self, X, *, reset):
-        """Validate the list form: (values 1-D, lengths of the sequences)."""
-        items = []
-        for i, seq in enumerate(X):
-            if isinstance(seq, np.ma.MaskedArray):
-                raise TypeError(
-                    f"Sequence {i} of the list is a MaskedArray. In the list form "
-                    "each sequence has its own length: pass its unmasked steps."
-                )
-            seq = np.array(list(seq)) if isinstance(seq, str) else np.asarray(seq)
-            if seq.ndim == 2 and seq.shape[1] == 1:
-                seq = seq[:, 0]
-            if seq.ndim != 1:
-                raise ValueError(
-                    f"Sequence {i} of the list has shape {seq.shape}; each must be "
-                    "a str or a 1-D sequence of symbols."
-                )
-            if seq.shape[0] == 0:
-                raise ValueError(f"Sequence {i} of the list is empty.")
-            items.append(seq)
+        """Validate the list form: (flat symbols, lengths of the sequences)."""
+        items = [_symbol_sequence(i, seq) for i, seq in enumerate(X)]
         if len({seq.dtype.kind for seq in items}) > 1:
             items = [seq.astype(object) for seq in items]
         values = np.concatenate(items)
-        check_array(
-            values.reshape(-1, 1),
-            dtype=None,
-            ensure_all_finite=True,
-            estimator=self,
-            input_name="X",
-        )
-        if values.dtype.kind == "O" and _contains_non_finite_number(values):
-            raise ValueError("Input X contains infinity.")
+        check_array(values.reshape(-1, 1), dtype=None, estimator=self, input_name="X")
+        _check_finite_objects(values, "X")
         if reset:
             # Fitted on sequences of any lengths: no width to check later.
             for name in ("n_features_in_", "feature_names_in_"):
-                if hasattr(self, name):
-                    delattr(self, name)
+                vars(self).pop(name, None)
         return values, [seq.shape[0] for seq in items]
 
     def _check_array(self, X, *, reset):
@@ -560,9 +603,7 @@ class OneHotCharEncoder(VersionedPickleMixin, TransformerMixin, BaseEstimator):
             live = data[~mask]
             fill = live[0] if live.size else _empty_value(data.dtype)
             X = np.where(mask, np.array(fill, dtype=data.dtype), data)
-        X = validate_data(
-            self, X, dtype=None, allow_nd=True, ensure_all_finite=True, reset=reset
-        )
+        X = validate_data(self, X, dtype=None, allow_nd=True, reset=reset)
         if X.ndim == 3 and X.shape[2] == 1:
             X = X[:, :, 0]
             mask = None if mask is None else mask[:, :, 0]
@@ -571,43 +612,25 @@ class OneHotCharEncoder(VersionedPickleMixin, TransformerMixin, BaseEstimator):
                 "X must be a 2-D array (n_sequences, n_steps) of symbols or a 3-D "
                 f"array (n_sequences, n_steps, 1); got shape {X.shape}."
             )
-        if X.dtype.kind == "c":
-            raise ValueError("Complex data not supported.")
-        if X.dtype.kind == "O" and _contains_non_finite_number(X):
-            raise ValueError("Input X contains infinity.")
+        _check_finite_objects(X, "X")
         return X, mask
 
     def _check_X(self, X, *, reset):
-        """Return (flat values, flat step mask, a function that reshapes)."""
+        """Validate any form of X: (flat symbols, flat step mask, restore).
+
+        ``restore`` gives rows computed per flat symbol the form of X (see
+        :func:`_restorer`).
+        """
         if isinstance(X, str):
             raise ValueError(
                 "X is a single str; pass a list of sequences, e.g. [text], or a "
                 "2-D array of symbols."
             )
-        if _is_sequence_list(X):
+        if _is_str_array_or_ragged_list(X):
             values, lengths = self._check_list(X, reset=reset)
-            splits = np.cumsum(lengths)[:-1]
-
-            def restore(flat, flat_mask):
-                return np.split(flat, splits)
-
-            return values, np.zeros(values.shape, dtype=bool), restore
-
+            return values, _flat_mask(None, len(values)), _restorer(lengths=lengths)
         X, mask = self._check_array(X, reset=reset)
-        shape = X.shape
-        masked = mask is not None
-        mask = np.zeros(shape, dtype=bool) if mask is None else mask
-
-        def restore(flat, flat_mask):
-            out = flat.reshape(shape + flat.shape[1:])
-            if not masked:
-                return out
-            out_mask = flat_mask.reshape(shape + (1,) * (flat.ndim - 1))
-            return np.ma.MaskedArray(
-                out, mask=np.broadcast_to(out_mask, out.shape).copy()
-            )
-
-        return X.ravel(), mask.ravel(), restore
+        return X.ravel(), _flat_mask(mask, X.size), _restorer(X.shape, mask)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -632,7 +655,14 @@ class OneHotCharEncoder(VersionedPickleMixin, TransformerMixin, BaseEstimator):
         seen = _unique_symbols(values[~mask])
         if isinstance(self.categories, str):  # 'auto'
             self.categories_ = seen
-            return self
+        else:
+            self.categories_ = self._check_categories(seen)
+        return self
+
+    def _check_categories(self, seen):
+        """The given ``categories``, sorted; refused unless they are a list of
+        finite symbols and, with ``handle_unknown='error'``, hold every
+        symbol ``seen`` in X."""
         try:
             items = list(self.categories)
             # numpy < 1.24 turns a ragged list into an object array of lists
@@ -645,30 +675,20 @@ class OneHotCharEncoder(VersionedPickleMixin, TransformerMixin, BaseEstimator):
                 "categories must be 'auto' or a non-empty 1-D list of symbols, "
                 f"got {self.categories!r}."
             )
-        if _contains_non_finite_number(given):
+        if any(map(_is_non_finite_number, given.flat)):
             raise ValueError(
                 "categories must be symbols, not NaN or infinity; got "
                 f"{self.categories!r}."
             )
-        try:
-            categories = _unique_symbols(given)
-        except TypeError:
-            types = sorted({type(v).__name__ for v in given.tolist()})
-            raise TypeError(
-                "categories are sorted, so they must be uniformly strings or "
-                f"numbers; got the types {types}."
-            ) from None
-        if self.handle_unknown == "error":
-            outside = [v for v in seen.tolist() if v not in set(categories.tolist())]
-            if outside:
-                shown = ", ".join(
-                    map(repr, _sorted_for_message(np.array(outside))[:10])
-                )
-                raise ValueError(
-                    f"Found symbols outside `categories` during fit: {shown}."
-                )
-        self.categories_ = categories
-        return self
+        categories = _unique_symbols(given, what="categories are sorted, so they")
+        known = set(categories.tolist())
+        outside = [v for v in seen.tolist() if v not in known]
+        if outside and self.handle_unknown == "error":
+            raise ValueError(
+                "Found symbols outside `categories` during fit: "
+                f"{_describe_symbols(outside)}."
+            )
+        return categories
 
     def transform(self, X):
         """Encode every step of every sequence as a one-hot vector.
@@ -689,34 +709,29 @@ class OneHotCharEncoder(VersionedPickleMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         values, mask, restore = self._check_X(X, reset=False)
         codes = self._encode(values, mask)
-        n_categories = self.categories_.shape[0]
-        onehot = np.zeros(
-            (values.shape[0], n_categories), dtype=_onehot_dtype(self.dtype)
-        )
+        shape = (values.shape[0], self.categories_.shape[0])
+        onehot = np.zeros(shape, dtype=_onehot_dtype(self.dtype))
         rows = np.flatnonzero(codes >= 0)
         onehot[rows, codes[rows]] = 1
-        return restore(onehot, mask)
+        return restore(onehot)
 
     def _encode(self, values, mask):
         """Index of each live value in categories_; -1 if unknown or masked."""
         codes = np.full(values.shape, -1, dtype=np.intp)
-        live = ~mask
-        uniques, inverse = _unique_symbols(values[live], return_inverse=True)
+        uniques, inverse = _unique_symbols(values[~mask], return_inverse=True)
         index = {symbol: i for i, symbol in enumerate(self.categories_.tolist())}
         unique_codes = np.array(
             [index.get(symbol, -1) for symbol in uniques.tolist()], dtype=np.intp
         )
         unknown = uniques[unique_codes < 0]
         if unknown.size and self.handle_unknown == "error":
-            shown = _sorted_for_message(unknown)[:_N_SHOWN]
-            more = unknown.size - len(shown)
             raise ValueError(
-                f"Found {unknown.size} unknown symbol(s) during transform: {shown}"
-                + (f" and {more} more" if more else "")
-                + ". Fit on data that holds them, or use handle_unknown='ignore' "
-                "to encode them as all-zero vectors."
+                f"Found {unknown.size} unknown symbol(s) during transform: "
+                f"{_describe_symbols(unknown.tolist())}. Fit on data that holds "
+                "them, or use handle_unknown='ignore' to encode them as all-zero "
+                "vectors."
             )
-        codes[live] = unique_codes[inverse.ravel()]
+        codes[~mask] = unique_codes[inverse.ravel()]
         return codes
 
     def inverse_transform(self, X):
@@ -741,7 +756,18 @@ class OneHotCharEncoder(VersionedPickleMixin, TransformerMixin, BaseEstimator):
             0, '' or None); a list X gives a list of ``(n_steps_i,)`` arrays.
         """
         check_is_fitted(self)
-        n_categories = self.categories_.shape[0]
+        scores, mask, restore = self._check_scores(X)
+        symbols = self.categories_[scores.argmax(axis=1)]
+        empty = ~scores.any(axis=1) & ~mask
+        if empty.any():
+            symbols = symbols.astype(object)
+            symbols[empty] = None
+        symbols[mask] = _empty_value(symbols.dtype)
+        return restore(symbols)
+
+    def _check_scores(self, X):
+        """Validate the input of inverse_transform: (scores, one row per
+        step; flat step mask; restore, as in ``_check_X``)."""
         if isinstance(X, (list, tuple)) and all(
             isinstance(seq, np.ndarray) for seq in X
         ):
@@ -751,16 +777,16 @@ class OneHotCharEncoder(VersionedPickleMixin, TransformerMixin, BaseEstimator):
                 check_array(seq, dtype="numeric", estimator=self, input_name="X")
                 for seq in X
             ]
-            scores = np.concatenate(items)
-            mask = np.zeros(scores.shape[0], dtype=bool)
-            splits = np.cumsum([seq.shape[0] for seq in items])[:-1]
-            shape = None
+            scores, mask = np.concatenate(items), None
+            restore = _restorer(lengths=[seq.shape[0] for seq in items])
         else:
             mask = None
             if isinstance(X, np.ma.MaskedArray):
+                # A step with any masked score is masked; its scores are never
+                # read, but must pass the NaN check.
                 mask = np.ma.getmaskarray(X).any(axis=-1)
                 X = np.ma.getdata(X).copy()
-                X[mask] = 0  # never read, but must pass the NaN check
+                X[mask] = 0
             scores = check_array(
                 X, dtype="numeric", allow_nd=True, estimator=self, input_name="X"
             )
@@ -769,29 +795,14 @@ class OneHotCharEncoder(VersionedPickleMixin, TransformerMixin, BaseEstimator):
                     "X must be 3-D (n_sequences, n_steps, n_categories); got shape "
                     f"{scores.shape}."
                 )
-            shape = scores.shape[:2]
-            masked = mask is not None
-            mask = np.zeros(shape, dtype=bool) if mask is None else mask
+            restore = _restorer(scores.shape[:2], mask)
             scores = scores.reshape(-1, scores.shape[-1])
-            mask = mask.ravel()
-        if scores.shape[-1] != n_categories:
+        if scores.shape[-1] != self.categories_.shape[0]:
             raise ValueError(
                 f"X has {scores.shape[-1]} categories per step, but "
-                f"OneHotCharEncoder was fitted with {n_categories}."
+                f"OneHotCharEncoder was fitted with {self.categories_.shape[0]}."
             )
-
-        symbols = self.categories_[scores.argmax(axis=1)]
-        empty = ~scores.any(axis=1) & ~mask
-        if empty.any():
-            symbols = symbols.astype(object)
-            symbols[empty] = None
-        symbols[mask] = _empty_value(symbols.dtype)
-        if shape is None:
-            return np.split(symbols, splits)
-        symbols = symbols.reshape(shape)
-        if masked:
-            return np.ma.MaskedArray(symbols, mask=mask.reshape(shape))
-        return symbols
+        return scores, _flat_mask(mask, scores.shape[0]), restore
 
     # No get_feature_names_out, as in SlidingWindowTransformer: the output is
     # 3-D (or a list), not a table with named columns, so set_output does not

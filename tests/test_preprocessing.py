@@ -11,6 +11,7 @@ from skrnn.datasets import load_seed_text
 from skrnn.preprocessing import (
     OneHotCharEncoder,
     SlidingWindowTransformer,
+    _is_str_array_or_ragged_list,
     sliding_windows,
 )
 
@@ -222,6 +223,22 @@ def test_one_hot_char_encoder_list_form():
     assert enc.transform([["a", "b", "c", "d", "a"]]).shape == (1, 5, 4)
 
 
+@pytest.mark.parametrize(
+    "X, expected",
+    [
+        (["ab", "c"], True),
+        (("ab", "cd"), True),
+        ([np.array(["a", "b"]), np.array(["c", "d"])], True),
+        ([["a", "b"], ["c"]], True),  # ragged
+        ([["a", "b"], ["c", "d"]], False),  # a table, as scikit-learn reads it
+        ([], False),
+        (np.array([["a", "b"]]), False),
+    ],
+)
+def test_which_lists_are_the_list_form(X, expected):
+    assert _is_str_array_or_ragged_list(X) is expected
+
+
 def test_one_hot_char_encoder_list_form_errors():
     enc = OneHotCharEncoder()
     with pytest.raises(ValueError, match="Sequence 1 of the list is empty"):
@@ -320,13 +337,20 @@ def test_given_categories_fix_the_vocabulary():
     assert_array_equal(ignoring.fit_transform([["a", "b"]])[0], [[0], [1]])
 
 
+def test_symbols_outside_categories_are_listed_like_unknown_symbols():
+    # The first ten, sorted, then how many more: as transform lists them.
+    enc = OneHotCharEncoder(categories=["z"])
+    with pytest.raises(ValueError, match=r"fit: \['a', .*'j'\] and 2 more\.$"):
+        enc.fit([list("lkjihgfedcba")])
+
+
 @pytest.mark.parametrize(
     "categories",
     [[0, Decimal("NaN")], [0.0, np.inf], [1, Decimal("-Infinity")], [np.nan]],
     ids=["decimal-nan", "inf", "decimal-inf", "nan"],
 )
 def test_non_finite_categories_are_refused_by_name(categories):
-    # [0, Decimal('NaN')] failed with decimal.InvalidOperation while sorting
-    # (found by tests/test_properties.py on hypothesis 6.168.5)
+    # NaN and infinity are not symbols (a Decimal NaN cannot even be sorted),
+    # so the error names categories instead of failing while sorting them.
     with pytest.raises(ValueError, match="categories must be symbols, not NaN"):
         OneHotCharEncoder(categories=categories).fit([[0], [1]])
