@@ -80,15 +80,16 @@ class SkrnnTrainer:
             cell, n_features, hidden, n_classes, head="last", dtype=np.float32
         )
         self.params = self.net.init_params(np.random.default_rng(seed))
-        self.opt = AdamOptimizer([self.params], learning_rate_init=1e-3)
+        self.opt = AdamOptimizer(self.params, learning_rate_init=1e-3)
 
     def step(self, seqs, y):
         x, packing = pack_sequences(seqs, dtype=np.float32)
+        # head='last': the outputs, hence the targets, in the batch's order
         loss, grads, _, _ = self.net.loss_and_grad(
-            self.params, x, packing, packing.sort(y), loss="cross_entropy"
+            self.params, x, packing, y, loss="cross_entropy"
         )
-        clip_grad_norm([grads], 5.0)
-        self.opt.update_params([self.params], [grads])
+        clip_grad_norm(grads, 5.0)
+        self.opt.update_params(self.params, grads)
         return loss
 
 

@@ -113,7 +113,7 @@ class SkrnnTrainer:
             cell, vocab, hidden, vocab, head="all", token_input=True, dtype=dtype
         )
         self.params = self.net.init_params(np.random.default_rng(seed))
-        self.opt = AdamOptimizer([self.params], learning_rate_init=2e-3)
+        self.opt = AdamOptimizer(self.params, learning_rate_init=2e-3)
 
     def step(self, inputs, targets):
         x, packing = pack_array(inputs)
@@ -121,8 +121,8 @@ class SkrnnTrainer:
         loss, grads, _, _ = self.net.loss_and_grad(
             self.params, x, packing, y, loss="cross_entropy"
         )
-        clip_grad_norm([grads], 5.0)
-        self.opt.update_params([self.params], [grads])
+        clip_grad_norm(grads, 5.0)
+        self.opt.update_params(self.params, grads)
         return loss
 
 

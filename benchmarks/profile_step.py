@@ -95,7 +95,7 @@ TANH_OF = {
     "g": "the gates",
     "c": "the cell state",
     "rz": "the r and z gates",
-    "nn": "the candidate",
+    "cand": "the candidate",
 }
 
 
@@ -193,7 +193,7 @@ class Phases:
 
     def __enter__(self):
         self.seconds.clear()
-        self._wrap(layers, "_input_projection", "projection")
+        self._wrap(layers, "input_projection", "projection")
         self._wrap(layers, "direction_forward", "direction_forward")
         self._wrap(layers, "direction_backward", "direction_backward")
         self._wrap(self.cell, "forward_step", "forward_loop")  # the instance
@@ -289,8 +289,8 @@ def profile(cell, hidden, args, codes, vocab):
             trainer.params, x, packing, y, loss="cross_entropy"
         )
         opt = time.perf_counter()
-        clip_grad_norm([grads], 5.0)
-        trainer.opt.update_params([trainer.params], [grads])
+        clip_grad_norm(grads, 5.0)
+        trainer.opt.update_params(trainer.params, grads)
         end = time.perf_counter()
         if record is not None:
             record["loss_and_grad"] = opt - mid

@@ -168,14 +168,13 @@ def _epochs(gen, train, held_out, max_epochs, budget):
     stops when the longest epoch so far would not fit in what is left.
     """
     start, durations, epoch = time.perf_counter(), [], 0
+    gen._validate_params()  # as partial_fit does, whose loop runs below
     while True:
         t0 = time.perf_counter()
-        done = len(getattr(gen, "loss_curve_", []))
-        with warnings.catch_warnings():  # the estimator's note on Ctrl-C
-            warnings.filterwarnings("ignore", "Training interrupted by user")
-            gen.partial_fit(train)
-        if len(gen.loss_curve_) == done:  # partial_fit caught a Ctrl-C, and
-            raise KeyboardInterrupt  # rolled the model back to the last epoch
+        # partial_fit's training loop, told how it ended: a Ctrl-C during the
+        # epoch leaves the model as after the last one
+        if gen._run_fit(train, None, None, incremental=True).interrupted:
+            raise KeyboardInterrupt
         if epoch == 0:  # a character first seen in the tail is not scorable
             known = set(gen.classes_)
             held_out = ["".join(c for c in p if c in known) for p in held_out]

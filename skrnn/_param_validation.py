@@ -8,6 +8,6 @@ one module.
 """
 
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 
-__all__ = ["HasMethods", "Interval", "Options", "StrOptions", "_fit_context"]
+__all__ = ["Interval", "Options", "StrOptions", "_fit_context"]

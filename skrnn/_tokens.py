@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Token corpora: the vocabulary, and documents as integer codes.
 
-A corpus is held as one flat array of codes in the smallest unsigned dtype
-that fits the vocabulary (uint8 for up to 256 symbols) plus each document's
-start and length, so N characters cost N bytes. Character text is encoded
+A corpus is a :class:`~skrnn._engine.Ragged` of codes: one flat array in
+the smallest unsigned dtype that fits the vocabulary (uint8 for up to 256
+symbols) plus each document's start and length, so N characters cost N
+bytes. Character text is encoded
 through its code points in chunks, so the peak memory stays near the size
 of the codes whatever the size of the text.
 """
@@ -12,27 +13,11 @@ from numbers import Number
 
 import numpy as np
 
-__all__ = ["Corpus", "read_documents", "build_vocabulary", "encode_documents"]
+from ._engine import Ragged
+
+__all__ = ["read_documents", "build_vocabulary", "encode_documents", "decode"]
 
 _CHUNK = 1 << 20  # characters encoded at a time
-
-
-class Corpus:
-    """Documents as integer codes.
-
-    Parameters
-    ----------
-    codes : ndarray of unsigned int, shape (n_tokens,)
-    starts, lengths : ndarray of int, shape (n_documents,)
-    """
-
-    def __init__(self, codes, starts, lengths):
-        self.codes = codes
-        self.starts = np.asarray(starts, dtype=np.intp)
-        self.lengths = np.asarray(lengths, dtype=np.intp)
-
-    def __len__(self):
-        return len(self.lengths)
 
 
 def _code_dtype(n_symbols):
@@ -150,52 +135,63 @@ def build_vocabulary(documents, char_level):
     return vocabulary
 
 
+def _encode_characters(documents, vocabulary, dtype, unknown):
+    """Codes of character documents (unknown characters added to ``unknown``).
+
+    Returns the flat codes and each document's length. One output array is
+    filled chunk by chunk: the peak is the codes plus one chunk's
+    temporaries, never a second copy of the codes.
+    """
+    points = np.array([ord(c) for c in vocabulary.tolist()], dtype=np.int64)
+    size = int(points.max()) + 1 if len(points) else 1
+    table = np.full(size, -1, dtype=np.int64)
+    table[points] = np.arange(len(points))
+    out = np.empty(sum(len(d) for d in documents), dtype=dtype)
+    pos, lengths = 0, []
+    for d in documents:
+        begin = pos
+        for start in range(0, len(d), _CHUNK):
+            # surrogatepass: a lone surrogate (text decoded with
+            # errors='surrogateescape') is a code point like any other.
+            cp = np.frombuffer(
+                d[start : start + _CHUNK].encode("utf-32-le", "surrogatepass"),
+                dtype=np.uint32,
+            )
+            inside = cp < size
+            codes = np.full(cp.shape, -1, dtype=np.int64)
+            codes[inside] = table[cp[inside]]
+            bad = codes < 0
+            if bad.any():
+                unknown.update(chr(c) for c in np.unique(cp[bad]).tolist())
+                codes = codes[~bad]
+            out[pos : pos + len(codes)] = codes
+            pos += len(codes)
+        lengths.append(pos - begin)
+    return out[:pos], lengths  # shorter than the text if symbols were skipped
+
+
+def _encode_tokens(documents, vocabulary, dtype, unknown):
+    """Codes of token documents (unknown symbols added to ``unknown``)."""
+    index = {s: i for i, s in enumerate(vocabulary.tolist())}
+    encoded = []
+    for d in documents:
+        symbols = _token_list(d)
+        codes = [index.get(s, -1) for s in symbols]
+        unknown.update(s for s, c in zip(symbols, codes, strict=True) if c < 0)
+        encoded.append(np.array([c for c in codes if c >= 0], dtype=dtype))
+    codes = np.concatenate(encoded) if encoded else np.empty(0, dtype=dtype)
+    return codes, [len(e) for e in encoded]
+
+
 def encode_documents(documents, vocabulary, char_level, handle_unknown):
-    """Encode documents as a :class:`Corpus` over ``vocabulary``.
+    """Encode documents as a ``Ragged`` of codes over ``vocabulary``.
 
     Unknown symbols raise a ValueError listing them (``handle_unknown=
     'error'``) or are dropped (``'ignore'``).
     """
-    dtype = _code_dtype(len(vocabulary))
-    index = {s: i for i, s in enumerate(vocabulary.tolist())}
-    encoded, unknown = [], set()
-    if char_level:
-        points = np.array([ord(c) for c in vocabulary.tolist()], dtype=np.int64)
-        size = int(points.max()) + 1 if len(points) else 1
-        table = np.full(size, -1, dtype=np.int64)
-        table[points] = np.arange(len(points))
-    if char_level:
-        # One output array filled chunk by chunk: the peak is the codes plus
-        # one chunk's temporaries, never a second copy of the codes.
-        out = np.empty(sum(len(d) for d in documents), dtype=dtype)
-        pos = 0
-    for d in documents:
-        if char_level:
-            begin = pos
-            for start in range(0, len(d), _CHUNK):
-                # surrogatepass: a lone surrogate (text decoded with
-                # errors='surrogateescape') is a code point like any other.
-                cp = np.frombuffer(
-                    d[start : start + _CHUNK].encode("utf-32-le", "surrogatepass"),
-                    dtype=np.uint32,
-                )
-                inside = cp < size
-                codes = np.full(cp.shape, -1, dtype=np.int64)
-                codes[inside] = table[cp[inside]]
-                bad = codes < 0
-                if bad.any():
-                    unknown.update(chr(c) for c in np.unique(cp[bad]).tolist())
-                    codes = codes[~bad]
-                out[pos : pos + len(codes)] = codes
-                pos += len(codes)
-            encoded.append(out[begin:pos])
-        else:
-            seq = _token_list(d)
-            codes = [index.get(s, -1) for s in seq]
-            bad = [s for s, c in zip(seq, codes, strict=True) if c < 0]
-            if bad:
-                unknown.update(bad)
-            encoded.append(np.array([c for c in codes if c >= 0], dtype=dtype))
+    dtype, unknown = _code_dtype(len(vocabulary)), set()
+    encode = _encode_characters if char_level else _encode_tokens
+    codes, lengths = encode(documents, vocabulary, dtype, unknown)
     if unknown and handle_unknown == "error":
         shown = sorted(map(repr, unknown))
         more = f" and {len(shown) - 10} more" if len(shown) > 10 else ""
@@ -203,13 +199,9 @@ def encode_documents(documents, vocabulary, char_level, handle_unknown):
             f"Found {len(shown)} unknown symbol(s): {', '.join(shown[:10])}{more}. "
             "Set handle_unknown='ignore' to skip unknown symbols."
         )
-    lengths = np.array([len(e) for e in encoded], dtype=np.intp)
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.intp)
-    if char_level:
-        codes = out[:pos]  # shorter than the text only if symbols were skipped
-    else:
-        codes = np.concatenate(encoded) if encoded else np.empty(0, dtype=dtype)
-    return Corpus(codes.astype(dtype, copy=False), starts, lengths)
+    lengths = np.array(lengths, dtype=np.intp)
+    starts = np.cumsum(lengths) - lengths
+    return Ragged(codes.astype(dtype, copy=False), starts, lengths)
 
 
 def decode(codes, vocabulary, char_level):

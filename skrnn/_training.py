@@ -1,261 +1,276 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The minibatch training loop shared by every estimator.
+"""The minibatch training loop shared by every estimator and the CLI.
 
 It follows ``MLPClassifier._fit_stochastic``: epochs of shuffled minibatches,
-``loss_curve_``, ``n_iter_`` and ``t_``, stopping when the training loss (or,
-with early stopping, the validation score) has not improved by ``tol`` for
-``n_iter_no_change`` epochs, a ``ConvergenceWarning`` at ``max_iter``, and
-``KeyboardInterrupt`` caught with a warning. Early stopping restores the best
-weights; an interruption keeps those of the best completed epoch (see
-:func:`run_epochs`). A non-finite loss, gradient, weight or validation score
-stops the fit with a ``ValueError`` (:class:`NonFiniteError`), and NumPy's
-floating-point warnings are silenced during training so that this error is
-the only message.
-
-The estimator supplies three hooks, so the generator can train on windows
-of a corpus with a carried state while the other estimators train on
-sequences:
-
-``_epoch_batches(train, rng)``
-    An iterable of batches for one epoch.
-``_batch_loss_and_grad(train, batch, rng)``
-    ``(loss, grads, n)``: the regularised loss of the batch, the gradient
-    (clipped) and the batch's size in samples, for averaging.
-``_validation_score(val)``
-    The score on the validation data (higher is better).
+a loss curve, stopping when the training loss (or, with a validation score,
+that score) has not improved by ``tol`` for ``n_iter_no_change`` epochs, and
+``KeyboardInterrupt`` caught. It knows nothing of estimators: it takes the
+parameters (one flat array, updated in place), an optimizer, a task that
+makes the batches of an epoch and the loss and gradient of a batch, an
+optional validation score, the settings and the history so far, and returns
+the new history. A non-finite loss, gradient, weight or validation score
+stops it with a :class:`NonFiniteError`; NumPy's floating-point warnings are
+silenced meanwhile, so that this error is the only message.
 """
 
 import copy
+import dataclasses
 import time
 import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["NonFiniteError", "check_finite_epoch", "check_finite_step", "run_epochs"]
+__all__ = ["History", "LoopSettings", "NonFiniteError", "Outcome", "run_epochs"]
+
+#: An overflow whose result stays finite (a saturated tanh) is harmless; a
+#: non-finite number stops the fit with a NonFiniteError instead of warnings.
+_QUIET = dict(over="ignore", invalid="ignore", divide="ignore", under="ignore")
+_ADVICE = "Lower learning_rate_init, set clip_norm, or scale the input data."
 
 
 class NonFiniteError(ValueError):
     """The loss, the gradient, the weights or the validation score became NaN or inf."""
 
 
-def _format_seconds(s):
-    s = int(round(s))
-    return (
-        f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
-        if s >= 3600
-        else (f"{s // 60}:{s % 60:02d}")
-    )
+@dataclasses.dataclass
+class History:
+    """What training has recorded, over every call since the model was made.
+
+    The fields are MLP's attributes without the trailing underscore
+    (``loss_curve`` is ``loss_curve_``...); ``n_iter`` counts the epochs of
+    the last call only, as MLP's ``n_iter_``.
+    """
+
+    loss_curve: list
+    validation_scores: list = None
+    best_loss: float = None
+    best_validation_score: float = None
+    no_improvement_count: int = 0
+    best_params: np.ndarray = None
+    n_iter: int = 0
+    t: int = 0
+    loss: float = None
+
+    @classmethod
+    def new(cls, early_stopping):
+        """The history of a model that has not trained yet."""
+        if early_stopping:
+            return cls([], validation_scores=[], best_validation_score=-np.inf)
+        return cls([], best_loss=np.inf)
+
+    def resumed(self, early_stopping):
+        """This history, for a call with or without early stopping.
+
+        A warm start may switch early stopping on or off: the bookkeeping
+        the new setting needs starts afresh.
+        """
+        if early_stopping and self.validation_scores is None:
+            return dataclasses.replace(
+                self, validation_scores=[], best_validation_score=-np.inf
+            )
+        if not early_stopping and self.best_loss is None:
+            return dataclasses.replace(self, best_loss=np.inf)
+        return self
+
+    def after_epoch(self, loss, score, n_samples, tol):
+        """A new history with one more epoch (``score`` None: no validation)."""
+        new = dataclasses.replace(
+            self,
+            loss_curve=[*self.loss_curve, loss],
+            n_iter=self.n_iter + 1,
+            t=self.t + n_samples,
+            loss=loss,
+        )
+        if score is None:
+            stalled = loss > self.best_loss - tol
+            new.best_loss = min(self.best_loss, loss)
+        else:
+            stalled = score < self.best_validation_score + tol
+            new.validation_scores = [*self.validation_scores, score]
+            new.best_validation_score = max(self.best_validation_score, score)
+        new.no_improvement_count = self.no_improvement_count + 1 if stalled else 0
+        return new
 
 
-#: Scalar bookkeeping of the loop; the lists (``loss_curve_``,
-#: ``validation_scores_``) only grow, so an epoch is undone by truncating them.
-_BOOKKEEPING = (
-    "n_iter_",
-    "t_",
-    "loss_",
-    "best_loss_",
-    "best_validation_score_",
-    "_no_improvement_count",
-    "_best_params",
-)
+@dataclasses.dataclass(frozen=True)
+class LoopSettings:
+    """How long to train: MLP's ``max_iter``, ``tol``, ``n_iter_no_change``.
 
-#: Floating-point errors are not warned about during training: a non-finite
-#: loss, gradient, validation score or weight stops the fit with one clear
-#: NonFiniteError instead (an overflow whose result stays finite, such as a
-#: saturated tanh, is harmless).
-_QUIET = dict(over="ignore", invalid="ignore", divide="ignore", under="ignore")
+    ``incremental`` is one epoch (``partial_fit``): no convergence warning.
+    """
+
+    max_iter: int
+    tol: float
+    n_iter_no_change: int
+    verbose: bool = False
+    incremental: bool = False
 
 
-def _record(est):
-    """The bookkeeping after a completed epoch (arrays are never modified in place)."""
-    scores = est.validation_scores_
-    return (
-        {name: getattr(est, name) for name in _BOOKKEEPING if hasattr(est, name)},
-        len(est.loss_curve_),
-        None if scores is None else len(scores),
-    )
+@dataclasses.dataclass
+class Outcome:
+    """The end of :func:`run_epochs`: the history, the optimizer, how it ended."""
+
+    history: History
+    optimizer: object
+    interrupted: bool
 
 
-def _rewind(est, record):
-    """Put the bookkeeping back as :func:`_record` found it."""
-    scalars, n_losses, n_scores = record
-    for name in _BOOKKEEPING:
-        if name in scalars:
-            setattr(est, name, scalars[name])
-        elif hasattr(est, name):
-            delattr(est, name)
-    del est.loss_curve_[n_losses:]
-    if n_scores is not None:
-        del est.validation_scores_[n_scores:]
-
-
-def _checkpoint(est, params=None):
-    """Copies of the weights and of the optimizer's state, to go back to."""
-    return (
-        est._params.copy() if params is None else params,
-        copy.deepcopy(est._optimizer),  # its scratch buffers are not copied
-    )
-
-
-def run_epochs(est, train, val, rng, *, incremental):
-    """Train ``est`` for up to ``est.max_iter`` epochs (one if ``incremental``).
+def run_epochs(params, optimizer, task, score, settings, history, rng):
+    """Train ``params`` for up to ``settings.max_iter`` epochs.
 
     Parameters
     ----------
-    est : BaseRNN
-        Holds ``_params`` (flat, updated in place), ``_optimizer`` and the
-        bookkeeping attributes, which this function updates (``n_iter_``
-        restarts at 0: the epochs of this call, as in MLP).
-    train, val : objects understood by the estimator's hooks
-        ``val`` is None without early stopping.
+    params : ndarray
+        The flat parameters, updated in place.
+    optimizer : SGDOptimizer or AdamOptimizer
+        Updated in place.
+    task : object
+        ``task.epoch(rng)`` yields the batches of an epoch and
+        ``task.loss_and_grad(batch, rng)`` returns ``(loss, grads, norm,
+        n_samples, n_targets)``: the regularised loss, the clipped gradient
+        and its norm before clipping, the samples (for ``t``) and the targets
+        of the batch (to average the epoch's loss).
+    score : callable or None
+        ``score()`` is the validation score of ``params`` (higher is better):
+        early stopping, which keeps the best weights.
+    settings : LoopSettings
+    history : History
+        The history so far (not modified).
     rng : numpy.random.Generator
-    incremental : bool
-        One epoch (``partial_fit``).
 
     Returns
     -------
-    interrupted : bool
-        Whether a ``KeyboardInterrupt`` stopped the loop.
-
-    Notes
-    -----
-    On ``KeyboardInterrupt`` the loop stops with a warning and the estimator
-    is left as at the end of its best completed epoch *of this call*: the
-    weights and the optimizer's state are those at the end of the epoch with
-    the lowest training loss (with early stopping: the best validation
-    score, as at a normal end), or, if no epoch of this call completed, those
-    from before its first update; ``loss_curve_``, ``validation_scores_``,
-    ``n_iter_``, ``t_`` and ``loss_`` keep every completed epoch and nothing
-    of the interrupted one. Weights are never left half-updated.
+    Outcome
+        On ``KeyboardInterrupt``, the weights and optimizer are those at the
+        end of the best completed epoch of this call (lowest training loss,
+        or best validation score), or from before its first update if none
+        completed; the history holds every completed epoch and nothing of
+        the interrupted one. Weights are never left half-updated.
     """
-    early_stopping = val is not None
-    n_epochs = 1 if incremental else est.max_iter
-    # As MLP: n_iter_ counts the epochs of this call (so a warm start runs
-    # max_iter more epochs and ends with n_iter_ <= max_iter); t_,
-    # loss_curve_ and validation_scores_ accumulate over calls.
-    est.n_iter_ = 0
-    # What an interruption goes back to, replaced in one assignment at the end
-    # of each epoch: the bookkeeping after the last completed epoch, and the
-    # weights and optimizer state kept (the best epoch of this call so far).
-    state = (_record(est), _checkpoint(est))
-    best_loss = np.inf  # of this call
-    start = time.perf_counter()
+    n_epochs = 1 if settings.incremental else settings.max_iter
+    history = dataclasses.replace(history, n_iter=0)
+    kept = (params.copy(), copy.deepcopy(optimizer))
+    best_loss, start = np.inf, time.perf_counter()
     try:
         with np.errstate(**_QUIET):
             for epoch in range(n_epochs):
                 t0 = time.perf_counter()
-                total, count = 0.0, 0
-                for batch in est._epoch_batches(train, rng):
-                    loss, grads, n = est._batch_loss_and_grad(train, batch, rng)
-                    est._optimizer.update_params([est._params], [grads])
-                    total += loss * n
-                    count += n
-                epoch_loss = total / max(count, 1)
-                score = est._validation_score(val) if early_stopping else None
-                check_finite_epoch(est, epoch_loss, score)
-                kept = state[1]
-                est.n_iter_ += 1
-                est.t_ += count
-                est.loss_ = epoch_loss
-                est.loss_curve_.append(epoch_loss)
-                if early_stopping:
-                    est.validation_scores_.append(score)
-                    improved = score > est.best_validation_score_
-                    if score < est.best_validation_score_ + est.tol:
-                        est._no_improvement_count += 1
-                    else:
-                        est._no_improvement_count = 0
-                    if improved:
-                        est.best_validation_score_ = score
-                        est._best_params = est._params.copy()
-                        kept = _checkpoint(est, est._best_params)
+                loss, n, value = _epoch(params, optimizer, task, score, rng, epoch)
+                if score is None:
+                    best, best_loss = loss < best_loss, min(best_loss, loss)
                 else:
-                    if est.loss_ > est.best_loss_ - est.tol:
-                        est._no_improvement_count += 1
-                    else:
-                        est._no_improvement_count = 0
-                    est.best_loss_ = min(est.best_loss_, est.loss_)
-                    if epoch_loss < best_loss:
-                        best_loss = epoch_loss
-                        kept = _checkpoint(est)
-                state = (_record(est), kept)  # the epoch is complete
-                if est.verbose:
-                    _print_epoch(
-                        est, epoch, n_epochs, t0, start, incremental, early_stopping
-                    )
-                if est._no_improvement_count > est.n_iter_no_change:
-                    if est.verbose:
-                        what = "Validation score" if early_stopping else "Training loss"
-                        print(
-                            f"{what} did not improve more than tol={est.tol} for "
-                            f"{est.n_iter_no_change} consecutive epochs. Stopping."
-                        )
+                    best = value > history.best_validation_score
+                history = history.after_epoch(loss, value, n, settings.tol)
+                if best:  # the weights kept by early stopping or an interrupt
+                    kept = (params.copy(), copy.deepcopy(optimizer))
+                    if value is not None:
+                        history.best_params = kept[0]
+                if settings.verbose:
+                    _print_epoch(history, settings, epoch, n_epochs, t0, start)
+                if _stop(history, settings, epoch):
                     break
-                if not incremental and epoch == n_epochs - 1:
-                    warnings.warn(
-                        f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) "
-                        "reached and the optimization hasn't converged yet.",
-                        ConvergenceWarning,
-                        stacklevel=3,
-                    )
     except KeyboardInterrupt:
-        record, (params, optimizer) = state
-        _rewind(est, record)
-        est._params[...] = params
-        est._optimizer = optimizer
-        warnings.warn("Training interrupted by user.", stacklevel=3)
-        interrupted = True
-    else:
-        interrupted = False
-    if early_stopping and getattr(est, "_best_params", None) is not None:
-        est._params[...] = est._best_params
-    return interrupted
+        params[...] = kept[0]
+        return Outcome(history, kept[1], interrupted=True)
+    return Outcome(history, optimizer, interrupted=False)
 
 
-def _print_epoch(est, epoch, n_epochs, t0, start, incremental, early_stopping):
-    elapsed = time.perf_counter() - t0
-    left = (time.perf_counter() - start) / (epoch + 1) * (n_epochs - epoch - 1)
-    line = f"Epoch {est.n_iter_}, loss = {est.loss_:.6f}"
-    if early_stopping:
-        line += f", validation score = {est.validation_scores_[-1]:.6f}"
-    line += f", {elapsed:.2f}s"
-    if not incremental:
-        line += f", about {_format_seconds(left)} left"
-    print(line, flush=True)
+def _epoch(params, optimizer, task, score, rng, epoch):
+    """One pass over the batches (``epoch`` 0-based, in this call).
+
+    Returns
+    -------
+    loss : float
+        The mean loss per target.
+    n_samples : int
+    value : float or None
+        The validation score after the epoch.
+    """
+    total, n_targets, n_samples = 0.0, 0, 0
+    for batch in task.epoch(rng):
+        loss, grads, norm, samples, targets = task.loss_and_grad(batch, rng)
+        if not (np.isfinite(loss) and np.isfinite(norm)):
+            raise NonFiniteError(
+                f"The loss or its gradient became non-finite during epoch "
+                f"{epoch + 1} (loss={loss}, gradient norm={norm}). {_ADVICE}"
+            )
+        optimizer.update_params(params, grads)
+        total += loss * targets
+        n_targets += targets
+        n_samples += samples
+    loss = total / max(n_targets, 1)
+    value = None if score is None else score()
+    _check_finite_epoch(params, loss, value, epoch + 1)
+    return loss, n_samples, value
 
 
-def check_finite_epoch(est, loss, score):
+def _check_finite_epoch(params, loss, score, epoch):
     """Raise :class:`NonFiniteError` unless an epoch ended with finite numbers.
 
     The loss and gradient of every batch were checked; this catches what the
     batches cannot see: an overflowing sum of losses, weights made
     non-finite by the last update, a non-finite validation score.
     """
-    advice = "Lower learning_rate_init, set clip_norm, or scale the input data."
-    epoch = est.n_iter_ + 1
     if not np.isfinite(loss):
         raise NonFiniteError(
             f"The training loss became non-finite during epoch {epoch} "
-            f"(loss={loss}). {advice}"
+            f"(loss={loss}). {_ADVICE}"
         )
-    if not np.isfinite(est._params).all():
+    if not np.isfinite(params).all():
         raise NonFiniteError(
-            f"The weights became non-finite during epoch {epoch}. {advice}"
+            f"The weights became non-finite during epoch {epoch}. {_ADVICE}"
         )
     if score is not None and not np.isfinite(score):
         raise NonFiniteError(
             f"The validation score became non-finite after epoch {epoch} "
             f"(score={score}): the model's outputs overflow on the validation "
-            f"data. {advice}"
+            f"data. {_ADVICE}"
         )
 
 
-def check_finite_step(loss, grad_norm, epoch):
-    """Raise :class:`NonFiniteError` when a batch's loss or gradient is not finite."""
-    if not (np.isfinite(loss) and np.isfinite(grad_norm)):
-        raise NonFiniteError(
-            f"The loss or its gradient became non-finite during epoch {epoch + 1} "
-            f"(loss={loss}, gradient norm={grad_norm}). Lower learning_rate_init, "
-            "set clip_norm, or scale the input data."
+def _format_seconds(s):
+    s = int(round(s))
+    if s >= 3600:
+        return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def _print_epoch(history, settings, epoch, n_epochs, t0, start):
+    """The verbose line of an epoch: loss, validation score, time, time left."""
+    now = time.perf_counter()
+    line = f"Epoch {history.n_iter}, loss = {history.loss:.6f}"
+    if history.validation_scores is not None:
+        line += f", validation score = {history.validation_scores[-1]:.6f}"
+    line += f", {now - t0:.2f}s"
+    if not settings.incremental:
+        left = (now - start) / (epoch + 1) * (n_epochs - epoch - 1)
+        line += f", about {_format_seconds(left)} left"
+    print(line, flush=True)
+
+
+def _stop(history, settings, epoch):
+    """Whether training stops after ``epoch`` (0-based) of this call.
+
+    It stops when the loss (or validation score) has not improved for
+    ``n_iter_no_change`` epochs (saying so when verbose), and, with a
+    ``ConvergenceWarning``, after ``max_iter`` epochs of a fit.
+    """
+    if history.no_improvement_count > settings.n_iter_no_change:
+        if settings.verbose:
+            what = "Training loss"
+            if history.validation_scores is not None:
+                what = "Validation score"
+            print(
+                f"{what} did not improve more than tol={settings.tol} for "
+                f"{settings.n_iter_no_change} consecutive epochs. Stopping."
+            )
+        return True
+    if not settings.incremental and epoch == settings.max_iter - 1:
+        warnings.warn(
+            f"Stochastic Optimizer: Maximum iterations ({settings.max_iter}) "
+            "reached and the optimization hasn't converged yet.",
+            ConvergenceWarning,
+            stacklevel=5,
         )
+    return False

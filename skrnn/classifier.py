@@ -1,83 +1,25 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """RNNClassifier: a sequence in, one label out (many-to-one)."""
 
-from numbers import Real
-
 import numpy as np
 from sklearn.base import ClassifierMixin
-from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import assert_all_finite
-from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets, unique_labels
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    column_or_1d,
-)
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._base import BaseRNN, _Data
+from ._base import BaseRNN, FitPlan
+from ._engine.batched import forward_outputs
 from ._engine.losses import log_softmax
 from ._param_validation import StrOptions, _fit_context
-from ._validation import check_finite_output, check_n_sequences, check_sequences
+from ._sequences import check_finite_output, check_n_sequences, check_sequences
+from ._targets import (
+    check_partial_fit_classes,
+    check_y_present,
+    encode_labels,
+    label_weights,
+    sample_weights,
+)
+from ._tasks import SequenceData
 
 __all__ = ["RNNClassifier"]
-
-
-def check_class_weight(class_weight):
-    """Raise a ValueError unless every weight of a dict is a finite number.
-
-    scikit-learn's compute_sample_weight takes the values as they are: a NaN
-    or None weight made the loss normalizer NaN, an infinite one the loss.
-    """
-    if not isinstance(class_weight, dict):
-        return
-    for label, weight in class_weight.items():
-        if not isinstance(weight, Real) or not np.isfinite(weight):
-            raise ValueError(
-                f"class_weight[{label!r}] is {weight!r}: the weight of a class "
-                "must be a finite number."
-            )
-
-
-def cast_weights(weights, dtype):
-    """``weights`` (sample_weight times class_weight) in ``dtype``.
-
-    A weight, or their sum (the loss's normalizer), past ``dtype`` (1e39 in
-    float32) would become inf, and the loss NaN: a ValueError names the
-    weights instead.
-    """
-    with np.errstate(over="ignore"):
-        out = np.asarray(weights, dtype=np.float64).astype(dtype)
-        total = out.sum()
-    if not (np.isfinite(out).all() and np.isfinite(total)):
-        raise ValueError(
-            "sample_weight (times class_weight) holds values too large for "
-            f"{np.dtype(dtype)} (a weight or their sum): scale the weights down."
-        )
-    return out
-
-
-def check_classes(classes):
-    """``unique_labels(classes)``, or an error naming ``classes``.
-
-    Sorting labels that cannot be sorted raised whatever their comparison
-    raised: decimal.InvalidOperation for Decimal('NaN'), neither a
-    ValueError nor a TypeError.
-    """
-    try:
-        return unique_labels(classes)
-    except TypeError as exc:
-        raise TypeError(f"classes are not valid labels: {exc}") from None
-    except (ValueError, ArithmeticError) as exc:
-        raise ValueError(f"classes are not valid labels: {exc}") from None
-
-
-def check_y_present(estimator, y):
-    if y is None:
-        raise ValueError(
-            f"{type(estimator).__name__} requires y to be passed, but the target "
-            "y is None."
-        )
 
 
 class RNNClassifier(ClassifierMixin, BaseRNN):
@@ -242,35 +184,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         dtype=np.float32,
         class_weight=None,
     ):
-        super().__init__(
-            cell=cell,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            activation=activation,
-            dropout=dropout,
-            solver=solver,
-            learning_rate_init=learning_rate_init,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
-            momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum,
-            alpha=alpha,
-            clip_norm=clip_norm,
-            batch_size=batch_size,
-            max_iter=max_iter,
-            tol=tol,
-            n_iter_no_change=n_iter_no_change,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            shuffle=shuffle,
-            random_state=random_state,
-            warm_start=warm_start,
-            verbose=verbose,
-            dtype=dtype,
-        )
-        self.class_weight = class_weight
+        self._store(locals())
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -307,76 +221,28 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         -------
         self : RNNClassifier
         """
-        if not hasattr(self, "classes_"):
-            if classes is None:
-                raise ValueError(
-                    "classes must be passed on the first call to partial_fit."
-                )
-            classes = check_classes(classes)
-        elif classes is not None and not np.array_equal(
-            self.classes_, check_classes(classes)
-        ):
-            raise ValueError(
-                f"`classes={check_classes(classes)!r}` is not the same as on the "
-                f"last call to partial_fit, was: {self.classes_!r}"
-            )
+        classes = check_partial_fit_classes(self, classes)
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
-    def _prepare_fit(self, X, y, sample_weight, *, first_pass, classes=None):
+    def _prepare_fit(self, X, y, sample_weight, first_pass, classes):
         check_y_present(self, y)
-        seqs = check_sequences(self, X, reset=first_pass, dtype=self._dtype)
+        seqs, _, fitted = check_sequences(self, X, reset=first_pass, dtype=self._dtype)
         y = column_or_1d(y, warn=True)
         check_n_sequences(seqs, len(y))
-        # (type_of_target lets float16 -inf labels through)
-        assert_all_finite(y, input_name="y")
-        check_classification_targets(y)
-        if first_pass and classes is None:
-            self._label_encoder = LabelEncoder().fit(y)
-        elif first_pass or not hasattr(self, "_label_encoder"):
-            self._label_encoder = LabelEncoder().fit(classes)
-        else:
-            unseen = np.setdiff1d(unique_labels(y), self.classes_)
-            if len(unseen):
-                raise ValueError(
-                    f"`y` has classes not in `self.classes_`. `self.classes_` has "
-                    f"{self.classes_}. 'y' has {unique_labels(y)}."
-                )
-        if classes is not None and first_pass:
-            unseen = np.setdiff1d(unique_labels(y), self._label_encoder.classes_)
-            if len(unseen):
-                raise ValueError(f"`y` has classes {unseen} not in `classes`.")
-        self.classes_ = self._label_encoder.classes_
-        codes = self._label_encoder.transform(y)
-        weights = None
+        kept = None if first_pass else self.classes_
+        fitted["classes_"], codes = encode_labels(y, kept, classes)
         if sample_weight is not None:
-            weights = _check_sample_weight(sample_weight, np.empty((len(y), 0)))
-        if self.class_weight is not None:
-            check_class_weight(self.class_weight)
-            cw = compute_sample_weight(self.class_weight, y)
-            weights = cw if weights is None else weights * cw
-        if weights is not None:
-            weights = cast_weights(weights, self._dtype)
-        data = _Data(seqs, codes, weights)
-        n_inputs = seqs.n_features
-        return data, n_inputs, len(self.classes_), False, codes
-
-    def _validation_score(self, val):
-        proba = self._softmax(self._forward(val.seqs))
-        pred = proba.argmax(axis=1)
-        weights = val.weights
-        if weights is not None and not weights.sum() > 0:
-            weights = None  # every validation weight is 0: plain accuracy
-        return float(np.average(pred == val.y, weights=weights))
-
-    @staticmethod
-    def _softmax(logits):
-        return np.exp(log_softmax(logits))
+            sample_weight = sample_weights(sample_weight, len(y))
+        weights = label_weights(sample_weight, self.class_weight, y, self._dtype)
+        data = SequenceData(seqs, codes, weights)
+        n_classes = len(fitted["classes_"])
+        return FitPlan(data, seqs.n_features, n_classes, stratify=codes, fitted=fitted)
 
     def _logits(self, X):
         check_is_fitted(self)
         # the fitted network's dtype: set_params(dtype=...) acts at the next fit
-        seqs = check_sequences(self, X, reset=False, dtype=self._net.dtype)
-        logits = self._forward(seqs)
+        seqs, _, _ = check_sequences(self, X, reset=False, dtype=self._net.dtype)
+        logits = forward_outputs(self._net, self._params, seqs)
         check_finite_output(logits)
         return logits
 

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """CharRNNGenerator: a language model over characters (or any tokens)."""
 
+import copy
 from collections.abc import Sequence
 from numbers import Integral, Real
 
@@ -9,112 +10,53 @@ from scipy.sparse import issparse
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import PREDICT_CHUNK, BaseRNN
-from ._engine import Stepper
+from ._base import BaseRNN, FitPlan
+from ._engine import Ragged, Stepper
+from ._engine.batched import last_outputs
 from ._engine.losses import log_softmax
 from ._engine.sampling import sample_next
+from ._engine.streams import Streams, log_likelihood
 from ._memory import check_memory, format_int
 from ._param_validation import Interval, StrOptions, _fit_context
-from ._tokens import (
-    Corpus,
-    build_vocabulary,
-    decode,
-    encode_documents,
-    read_documents,
-)
-from ._validation import Sequences, check_finite_output
+from ._sequences import check_finite_output
+from ._tasks import PREDICT_CHUNK, SCORE_CHUNK, StreamTask
+from ._tokens import build_vocabulary, decode, encode_documents, read_documents
 
 __all__ = ["CharRNNGenerator"]
 
-#: Steps per forward pass when scoring long documents (bounds memory).
-SCORE_CHUNK = 1024
 #: Tokens counted at a time (bounds the intp copy np.bincount makes).
 COUNT_CHUNK = 1 << 20
 
 
-class _Streams:
-    """One epoch of training windows: ``n_streams`` parallel readers.
+def _check_sampling(n, temperature, top_k, top_p):
+    """``n`` and ``temperature`` of :meth:`CharRNNGenerator.generate` as int
+    and float; a ValueError names any argument out of its range."""
+    if not isinstance(n, Integral) or n < 0:
+        raise ValueError(f"n must be a non-negative integer, got {n!r}.")
+    if not isinstance(temperature, Real) or not temperature >= 0:
+        raise ValueError(f"temperature must be >= 0, got {temperature!r}.")
+    try:  # (an int past float64, 10**400, cannot divide a float array)
+        temperature = float(temperature)
+    except OverflowError:
+        raise ValueError(
+            f"temperature is too large to be a float: {temperature!r:.40}."
+        ) from None
+    if top_k is not None and (not isinstance(top_k, Integral) or top_k < 1):
+        raise ValueError(f"top_k must be a positive integer, got {top_k!r}.")
+    if top_p is not None and (not isinstance(top_p, Real) or not 0 < top_p <= 1):
+        raise ValueError(f"top_p must be in (0, 1], got {top_p!r}.")
+    return int(n), temperature  # True is an Integral; np.empty takes no bool
 
-    The token positions of the corpus (every position that has a next token
-    in its document) are cut into at most ``n_streams`` contiguous parts;
-    each part is read window by window, ``seq_length`` positions at a time,
-    and the hidden state is carried from one window to the next of the same
-    stream (truncated backpropagation through time). A stream restarts from
-    the zero state where a document starts.
 
-    A stream that starts inside a document reads it without the context
-    before the cut. So a stream holds at least ``seq_length`` positions
-    (on a small corpus, more streams would only add cuts, not rows to a
-    window), and a cut moves to the nearest document boundary when one is
-    less than half a stream's share away: a corpus of short documents is
-    read in whole documents, the state carried through each, while a long
-    document is still cut, at ``n_streams - 1`` points at most.
+def _sampling_rng(random_state):
+    """The Generator of a call to generate, seeded from ``random_state``.
+
+    check_random_state names a value that cannot seed (a str, a Generator,
+    ...); None is a fresh unseeded stream.
     """
-
-    def __init__(self, corpus, n_streams, seq_length, phase):
-        # per document: rows [start, start + length - 1) have a next token
-        usable = np.maximum(corpus.lengths - 1, 0)
-        keep = usable > 0
-        doc_start, doc_len = corpus.starts[keep], usable[keep]
-        total = int(doc_len.sum())
-        n_streams = max(1, min(n_streams, total // seq_length))
-        cum = np.concatenate([[0], np.cumsum(doc_len)])
-        cuts = np.linspace(0, total, n_streams + 1)
-        if len(cum) > 2:  # several documents: cut at their boundaries if near
-            j = np.clip(np.searchsorted(cum, cuts), 1, len(cum) - 1)
-            below, above = cum[j - 1], cum[j]
-            nearest = np.where(cuts - below <= above - cuts, below, above)
-            near = np.abs(nearest - cuts) < total / n_streams / 2
-            cuts = np.where(near, nearest, cuts)
-        bounds = np.unique(cuts.round().astype(np.intp))  # drops empty streams
-        # per stream: an (n_segments, 2) array of (first row, length), one
-        # segment per document it reads (O(n_streams + n_documents) memory)
-        self.segments = []
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-            k = np.arange(
-                np.searchsorted(cum, a, side="right") - 1,
-                np.searchsorted(cum, b, side="left"),
-            )
-            lo, hi = np.maximum(cum[k], a), np.minimum(cum[k + 1], b)
-            self.segments.append(np.stack([doc_start[k] + lo - cum[k], hi - lo], 1))
-        self.n_streams = len(self.segments)
-        self.seq_length = seq_length
-        self.phase = phase
-        self.n_targets = total
-
-    def _windows(self, segs):
-        """Yield the ``(start, length, reset)`` windows of one stream, lazily."""
-        L = self.seq_length
-        for i, (start, length) in enumerate(segs):
-            start, length, offset = int(start), int(length), 0
-            if i == 0 and self.phase:
-                offset = min(self.phase, length)
-                yield start, offset, True
-            while offset < length:
-                step = min(L, length - offset)
-                yield start + offset, step, offset == 0
-                offset += step
-
-    def batches(self):
-        """Yield ``(streams, starts, lengths, resets)`` for each step.
-
-        The windows are made as they are read: the working set is one window
-        per stream, whatever the size of the corpus.
-        """
-        readers = [self._windows(segs) for segs in self.segments]
-        live = list(range(len(readers)))
-        while True:
-            windows = [(s, next(readers[s], None)) for s in live]
-            windows = [(s, w) for s, w in windows if w is not None]
-            if not windows:  # a stream that ends never comes back
-                return
-            live = [s for s, _ in windows]
-            yield (
-                np.array(live, dtype=np.intp),
-                np.array([w[0] for _, w in windows], dtype=np.intp),
-                np.array([w[1] for _, w in windows], dtype=np.intp),
-                np.array([w[2] for _, w in windows], dtype=bool),
-            )
+    random_state = np.random.RandomState() if random_state is None else random_state
+    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    return np.random.default_rng(seed)
 
 
 def _join_seed(seed, new):
@@ -281,35 +223,7 @@ class CharRNNGenerator(BaseRNN):
         dtype=np.float32,
         handle_unknown="error",
     ):
-        super().__init__(
-            cell=cell,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            activation=activation,
-            dropout=dropout,
-            seq_length=seq_length,
-            solver=solver,
-            learning_rate_init=learning_rate_init,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
-            momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum,
-            alpha=alpha,
-            clip_norm=clip_norm,
-            batch_size=batch_size,
-            max_iter=max_iter,
-            tol=tol,
-            n_iter_no_change=n_iter_no_change,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            shuffle=shuffle,
-            random_state=random_state,
-            warm_start=warm_start,
-            verbose=verbose,
-            dtype=dtype,
-            handle_unknown=handle_unknown,
-        )
+        self._store(locals())
 
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -330,7 +244,7 @@ class CharRNNGenerator(BaseRNN):
         -------
         self : CharRNNGenerator
         """
-        return self._fit(X, None, None, incremental=False)
+        return self._fit(X, None, incremental=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
@@ -346,70 +260,70 @@ class CharRNNGenerator(BaseRNN):
         -------
         self : CharRNNGenerator
         """
-        return self._fit(X, None, None, incremental=True)
+        return self._fit(X, None, incremental=True)
 
     def _read(self, X, *, reset):
-        """Documents of X (validating 2-D arrays as scikit-learn does)."""
+        """Documents of X (validating 2-D arrays as scikit-learn does).
+
+        Returns
+        -------
+        documents : list of str or of 1-D arrays of symbols
+        char_level : bool
+        fitted : dict
+            With ``reset``, the input attributes a fit records (None
+            removes one): ``n_features_in_`` for a 2-D array of tokens.
+        """
         if isinstance(X, np.ma.MaskedArray) and np.ma.getmaskarray(X).any():
             raise TypeError(
                 "X is a masked array with masked values; the data under a mask "
                 "is never read: pass each document's present tokens (a list of "
                 "sequences may have any lengths)."
             )
+        fitted = dict(n_features_in_=None, feature_names_in_=None) if reset else {}
         if issparse(X) or (
             hasattr(X, "__array__") and not isinstance(X, (str, list, tuple))
         ):
-            X = validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=True)
-        elif reset and hasattr(self, "n_features_in_"):
-            del self.n_features_in_
-        docs, char_level = read_documents(X)
-        return docs, char_level
+            probe = copy.copy(self) if reset else self  # records nothing on self
+            X = validate_data(probe, X, reset=reset, dtype=None, ensure_all_finite=True)
+            if reset:
+                fitted["n_features_in_"] = probe.n_features_in_
+                fitted["feature_names_in_"] = getattr(probe, "feature_names_in_", None)
+        return (*read_documents(X), fitted)
 
-    def _prepare_fit(self, X, y, sample_weight, *, first_pass):
-        docs, char_level = self._read(X, reset=first_pass)
+    def _prepare_fit(self, X, y, sample_weight, first_pass, classes):
+        docs, char_level, fitted = self._read(X, reset=first_pass)
         if first_pass:
             classes = build_vocabulary(docs, char_level)
+            counts = np.zeros(len(classes), dtype=np.int64)
+            fitted.update(classes_=classes, _char_level=char_level)
         elif char_level != self._char_level:
+            kind = "characters" if self._char_level else "tokens"
             raise ValueError(
-                "This model was fitted on "
-                + ("characters" if self._char_level else "tokens")
-                + "; X must be the same kind of corpus."
+                f"This model was fitted on {kind}; X must be the same kind of corpus."
             )
         else:
-            classes = self.classes_
-        corpus = encode_documents(
-            docs,
-            classes,
-            char_level,
-            "error" if first_pass else self.handle_unknown,
-        )
+            classes, counts = self.classes_, self._token_counts
+        unknown = "error" if first_pass else self.handle_unknown
+        corpus = encode_documents(docs, classes, char_level, unknown)
         if not np.any(corpus.lengths >= 2):
             raise ValueError(
                 "Every document has fewer than 2 tokens (X has 1 feature(s) per "
                 "row): there is no next token to learn from."
             )
-        # Only now, the data being valid, does the model change.
         # bincount casts its input to intp: in chunks, not 8 bytes per token
-        counts = np.zeros(len(classes), dtype=np.int64)
-        for start in range(0, len(corpus.codes), COUNT_CHUNK):
-            part = corpus.codes[start : start + COUNT_CHUNK]
-            counts += np.bincount(part, minlength=len(classes))
-        if first_pass:
-            self.classes_ = classes
-            self._char_level = char_level
-            self._token_counts = counts
-        else:
-            self._token_counts = self._token_counts + counts
-        self.token_prior_ = self._token_counts / self._token_counts.sum()
+        for start in range(0, len(corpus.data), COUNT_CHUNK):
+            part = corpus.data[start : start + COUNT_CHUNK]
+            counts = counts + np.bincount(part, minlength=len(classes))
+        fitted.update(_token_counts=counts, token_prior_=counts / counts.sum())
         n = len(classes)
-        return corpus, n, n, True, None
+        return FitPlan(corpus, n, n, token_input=True, fitted=fitted)
 
-    def _split(self, corpus, rng, stratify):
+    def _split(self, plan, rng):
         """Hold out the last ``validation_fraction`` of the tokens."""
+        corpus = plan.data
         if not self.early_stopping:
             return corpus, None
-        n = corpus.codes.shape[0]
-        cut = int(round(n * (1 - self.validation_fraction)))
+        cut = int(round(len(corpus.data) * (1 - self.validation_fraction)))
         ends = corpus.starts + corpus.lengths
         train_start = np.minimum(corpus.starts, cut)
         train_len = np.minimum(ends, cut) - train_start
@@ -421,164 +335,56 @@ class CharRNNGenerator(BaseRNN):
                 "The validation set is too small. Increase 'validation_fraction' "
                 "or the size of your corpus."
             )
-        train = Corpus(corpus.codes, train_start, np.maximum(train_len, 0))
-        val = Corpus(corpus.codes, val_start[val_keep], val_len[val_keep])
-        return train, val
+        train = Ragged(corpus.data, train_start, np.maximum(train_len, 0))
+        return train, Ragged(corpus.data, val_start[val_keep], val_len[val_keep])
 
     def _n_streams(self):
         return 64 if self.batch_size == "auto" else self.batch_size
 
-    def _batch_shapes(self, corpus):
-        """The largest batches of a fit (see :meth:`BaseRNN._batch_shapes`).
-
-        A training batch is one window of ``seq_length`` tokens per stream;
-        a validation batch one of ``SCORE_CHUNK`` tokens per stream. Neither
-        holds more than the corpus.
-        """
-        usable = int(np.maximum(corpus.lengths - 1, 0).sum(dtype=np.int64))
-        n_streams = self._n_streams()
-
-        def windows(length):
-            B = max(1, min(n_streams, usable // length))
-            return B, min(B * length, usable)
-
-        forward = windows(SCORE_CHUNK) if self.early_stopping else None
-        return windows(self.seq_length), forward
-
-    def _epoch_batches(self, corpus, rng):
-        # A phase beyond a document reads it whole, so capping the bound (only
-        # a seq_length past int64 reaches it) changes no window and no draw.
-        high = min(self.seq_length, np.iinfo(np.int64).max - 1)
-        phase = int(rng.integers(1, high + 1)) if self.shuffle else 0
-        streams = _Streams(corpus, self._n_streams(), self.seq_length, phase)
-        shape = (self._net.n_states, streams.n_streams, self._net.hidden_size)
-        state = {"h": np.zeros(shape, self._net.dtype)}
-        if self._net.cell.has_cell_state:
-            state["c"] = np.zeros(shape, self._net.dtype)
-        for batch in streams.batches():
-            yield batch, state
-
-    def _batch_loss_and_grad(self, corpus, batch, rng):
-        (live, starts, lengths, resets), state = batch
-        for s in state.values():
-            s[:, live[resets]] = 0
-        seqs = Sequences(corpus.codes, starts, lengths, "tokens")
-        rows, packing = seqs.pack()
-        x = corpus.codes[rows]
-        y = corpus.codes[rows + 1]
-        use_dropout = self.dropout > 0 and self.num_layers > 1
-        loss, grads, h_n, c_n = self._net.loss_and_grad(
-            self._params,
-            x,
-            packing,
-            y,
-            loss="cross_entropy",
-            h0=state["h"][:, live],
-            c0=state["c"][:, live] if "c" in state else None,
-            rng=rng if use_dropout else None,
+    def _batch_shapes(self, plan):
+        return StreamTask.batch_shapes(
+            plan.data, self._n_streams(), self.seq_length, self.early_stopping
         )
-        state["h"][:, live] = h_n
-        if c_n is not None:
-            state["c"][:, live] = c_n
-        loss = self._regularize(loss, grads, float(len(y)))
-        return loss, grads, len(y)
 
-    def _validation_score(self, corpus):
-        total, count = self._log_likelihood(corpus, n_streams=self._n_streams())
-        return total / count
+    def _task(self, net, params, train):
+        return StreamTask(
+            net,
+            params,
+            train,
+            n_streams=self._n_streams(),
+            seq_length=self.seq_length,
+            shuffle=self.shuffle,
+            **self._regularization(),
+        )
+
+    def _scorer(self, net, params, val):
+        streams = Streams(val, self._n_streams(), SCORE_CHUNK)
+
+        def mean_log_likelihood():
+            total, count = log_likelihood(net, params, val, streams)
+            return total / count
+
+        return mean_log_likelihood
 
     # ------------------------------------------------------------ inference
-    def _log_likelihood(self, corpus, n_streams=None):
-        """Sum of log p(next token) over the corpus, and the number of tokens.
-
-        ``n_streams=None`` reads every document whole from the zero state
-        (the exact likelihood); otherwise the tokens are cut into that many
-        parallel streams, as in training (faster for one long document).
-        """
-        streams = _Streams(
-            corpus,
-            len(corpus) if n_streams is None else n_streams,
-            SCORE_CHUNK,
-            0,
-        )
-        if n_streams is None:  # one stream per document, each whole
-            docs = corpus.lengths >= 2
-            streams.segments = [
-                [(int(s), int(n - 1))]
-                for s, n in zip(corpus.starts[docs], corpus.lengths[docs], strict=True)
-            ]
-            streams.n_streams = len(streams.segments)
-        shape = (self._net.n_states, streams.n_streams, self._net.hidden_size)
-        h = np.zeros(shape, self._net.dtype)
-        c = np.zeros(shape, self._net.dtype) if self._net.cell.has_cell_state else None
-        total, count = 0.0, 0
-        for live, starts, lengths, resets in streams.batches():
-            h[:, live[resets]] = 0
-            if c is not None:
-                c[:, live[resets]] = 0
-            rows, packing = Sequences(corpus.codes, starts, lengths, "tokens").pack()
-            logits, h_n, c_n, _ = self._net.forward(
-                self._params,
-                corpus.codes[rows],
-                packing,
-                h[:, live],
-                None if c is None else c[:, live],
-            )
-            h[:, live] = h_n
-            if c is not None:
-                c[:, live] = c_n
-            logp = log_softmax(logits)
-            target = corpus.codes[rows + 1].astype(np.intp)
-            total += float(logp[np.arange(len(target)), target].sum(dtype=np.float64))
-            count += len(target)
-        return total, count
-
     def _encode(self, X):
         check_is_fitted(self)
-        docs, char_level = self._read(X, reset=False)
+        docs, char_level, _ = self._read(X, reset=False)
         if char_level != self._char_level:
             kind = "characters" if self._char_level else "tokens"
             raise ValueError(f"This model was fitted on {kind}; got another kind.")
         return encode_documents(docs, self.classes_, char_level, self.handle_unknown)
 
-    def _final(self, corpus):
+    def _contexts(self, contexts):
         """Logits of the next token after each context, and the final states.
 
         An empty context (for instance every symbol unknown and ignored) has
         no input to read: its next token follows ``token_prior_``, the token
         frequencies of the training corpus, and its state is the zero state.
-
-        Returns
-        -------
-        logits : ndarray of shape (n_contexts, n_tokens)
-        h, c : ndarray of shape (n_states, n_contexts, hidden_size)
-            ``c`` is None unless LSTM.
         """
-        B = len(corpus)
-        shape = (self._net.n_states, B, self._net.hidden_size)
-        h = np.zeros(shape, self._net.dtype)
-        c = np.zeros(shape, self._net.dtype) if self._net.cell.has_cell_state else None
-        with np.errstate(divide="ignore"):
-            log_prior = np.log(self.token_prior_).astype(self._net.dtype)
-        logits = np.tile(log_prior, (B, 1))
-        nonempty = np.flatnonzero(corpus.lengths > 0)
-        if len(nonempty):
-            seqs = Sequences(
-                corpus.codes,
-                corpus.starts[nonempty],
-                corpus.lengths[nonempty],
-                "tokens",
-            )
-            rows, packing = seqs.pack()
-            out, h_n, c_n, _ = self._net.forward(
-                self._params, corpus.codes[rows], packing
-            )
-            last = out[packing.last_rows()]
-            check_finite_output(last, "contexts")
-            logits[nonempty] = packing.unsort(last)
-            h[:, nonempty] = h_n
-            if c is not None:
-                c[:, nonempty] = c_n
+        log_prior = np.log(self.token_prior_)
+        logits, h, c = last_outputs(self._net, self._params, contexts, log_prior)
+        check_finite_output(logits, "contexts")
         return logits, h, c
 
     def predict_log_proba(self, X):
@@ -596,13 +402,10 @@ class CharRNNGenerator(BaseRNN):
         """
         corpus = self._encode(X)
         out = np.empty((len(corpus), len(self.classes_)), dtype=self._net.dtype)
-        order = Sequences(
-            corpus.codes, corpus.starts, corpus.lengths, "tokens"
-        ).canonical_order()
+        order = corpus.canonical_order()
         for start in range(0, len(corpus), PREDICT_CHUNK):
             part = order[start : start + PREDICT_CHUNK]
-            sub = Corpus(corpus.codes, corpus.starts[part], corpus.lengths[part])
-            out[part] = log_softmax(self._final(sub)[0])
+            out[part] = log_softmax(self._contexts(corpus.subset(part))[0])
         return out
 
     def predict_proba(self, X):
@@ -649,11 +452,11 @@ class CharRNNGenerator(BaseRNN):
         float
             In nats per token (its negative is the cross-entropy).
         """
-        total, count = self._log_likelihood(self._encode(X))
+        corpus = self._encode(X)
+        streams = Streams.whole_documents(corpus, SCORE_CHUNK)
+        total, count = log_likelihood(self._net, self._params, corpus, streams)
         if count == 0:
             raise ValueError("X has no document of 2 or more tokens to score.")
-        # (checked here, not in _log_likelihood: in training, a non-finite
-        # validation score is the training loop's NonFiniteError)
         check_finite_output(total, "documents")
         return total / count
 
@@ -713,21 +516,39 @@ class CharRNNGenerator(BaseRNN):
         the batch draw in turn from one random stream.
         """
         check_is_fitted(self)
-        if not isinstance(n, Integral) or n < 0:
-            raise ValueError(f"n must be a non-negative integer, got {n!r}.")
-        n = int(n)  # True is an Integral; np.empty takes no bool dimension
-        if not isinstance(temperature, Real) or not temperature >= 0:
-            raise ValueError(f"temperature must be >= 0, got {temperature!r}.")
-        try:  # (an int past float64, 10**400, cannot divide a float array)
-            temperature = float(temperature)
-        except OverflowError:
-            raise ValueError(
-                f"temperature is too large to be a float: {temperature!r:.40}."
-            ) from None
-        if top_k is not None and (not isinstance(top_k, Integral) or top_k < 1):
-            raise ValueError(f"top_k must be a positive integer, got {top_k!r}.")
-        if top_p is not None and (not isinstance(top_p, Real) or not 0 < top_p <= 1):
-            raise ValueError(f"top_p must be in (0, 1], got {top_p!r}.")
+        n, temperature = _check_sampling(n, temperature, top_k, top_p)
+        seeds, single = self._seeds(seed)
+        self._check_generate_memory(n, len(seeds))
+        corpus = self._encode(seeds if self._char_level else [list(s) for s in seeds])
+        rng = _sampling_rng(random_state)
+        out = self._sample(corpus, n, rng, temperature, top_k, top_p)
+        join = str.__add__ if self._char_level else _join_seed
+        results = [
+            join(seed, decode(codes, self.classes_, self._char_level))
+            for seed, codes in zip(seeds, out, strict=True)
+        ]
+        return results[0] if single else results
+
+    def _sample(self, contexts, n, rng, temperature, top_k, top_p):
+        """Codes of ``n`` tokens drawn after each context, one step each.
+
+        Returns
+        -------
+        ndarray of int, shape (n_contexts, n)
+        """
+        logits, h, c = self._contexts(contexts)
+        out = np.empty((len(contexts), n), dtype=np.intp)
+        stepper = Stepper(self._net, self._params, h, c)
+        for t in range(n):
+            tokens = sample_next(logits, rng, temperature, top_k, top_p)
+            out[:, t] = tokens
+            if t + 1 < n:
+                logits = stepper.step(tokens)
+                check_finite_output(logits, "seeds and generated texts")
+        return out
+
+    def _seeds(self, seed):
+        """The seeds of :meth:`generate` as a list, and whether it was one."""
         scalar_array = isinstance(seed, np.ndarray) and seed.ndim == 0
         if scalar_array or not isinstance(seed, (Sequence, np.ndarray)):
             expected = (
@@ -736,38 +557,11 @@ class CharRNNGenerator(BaseRNN):
                 else "a sequence of tokens or a list of them"
             )
             raise TypeError(f"seed must be {expected}; got {type(seed).__name__}.")
-        single = (
-            isinstance(seed, str)
-            if self._char_level
-            else (len(seed) == 0 or np.ndim(seed[0]) == 0)
-        )
-        seeds = [seed] if single else list(seed)
-        self._check_generate_memory(n, len(seeds))
-        corpus = self._encode(seeds if self._char_level else [list(s) for s in seeds])
-        # check_random_state names a value that cannot seed (a str, a
-        # Generator, ...); None is a fresh unseeded stream, as before
-        random_state = np.random.RandomState() if random_state is None else random_state
-        rng = np.random.default_rng(
-            check_random_state(random_state).randint(np.iinfo(np.int32).max)
-        )
-        logits, h, c = self._final(corpus)
-        B = len(seeds)
-        out = np.empty((B, n), dtype=np.intp)
-        stepper = Stepper(self._net, self._params, h, c)
-        for t in range(n):
-            tokens = sample_next(logits, rng, temperature, top_k, top_p)
-            out[:, t] = tokens
-            if t + 1 < n:
-                logits = stepper.step(tokens)
-                check_finite_output(logits, "seeds and generated texts")
-        results = []
-        for i in range(B):
-            new = decode(out[i], self.classes_, self._char_level)
-            if self._char_level:
-                results.append(seeds[i] + new)
-            else:
-                results.append(_join_seed(seeds[i], new))
-        return results[0] if single else results
+        if self._char_level:
+            single = isinstance(seed, str)
+        else:
+            single = len(seed) == 0 or np.ndim(seed[0]) == 0
+        return ([seed] if single else list(seed)), single
 
     def _check_generate_memory(self, n, n_seeds):
         """Refuse, before allocating, ``n`` new tokens the machine cannot hold.

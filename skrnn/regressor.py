@@ -4,23 +4,21 @@
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_array,
-    check_is_fitted,
-)
+from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseRNN, _Data
+from ._base import BaseRNN, FitPlan
+from ._engine.batched import forward_outputs
 from ._param_validation import _fit_context
-from ._validation import (
-    check_finite_output,
-    check_n_sequences,
-    check_not_ragged,
-    check_sequences,
-)
-from .classifier import cast_weights, check_y_present
+from ._sequences import check_finite_output, check_n_sequences, check_sequences
+from ._targets import check_y_present, label_weights, regression_targets, sample_weights
+from ._tasks import SequenceData
 
 __all__ = ["RNNRegressor"]
+
+
+def _r2(outputs, y, weights):
+    """R^2 of ``outputs`` against ``y``: the validation score."""
+    return float(r2_score(y, outputs, sample_weight=weights))
 
 
 class RNNRegressor(RegressorMixin, BaseRNN):
@@ -114,6 +112,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     """
 
     _loss = "squared_error"
+    _metric = staticmethod(_r2)
 
     def __init__(
         self,
@@ -145,34 +144,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         verbose=False,
         dtype=np.float32,
     ):
-        super().__init__(
-            cell=cell,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            activation=activation,
-            dropout=dropout,
-            solver=solver,
-            learning_rate_init=learning_rate_init,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
-            momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum,
-            alpha=alpha,
-            clip_norm=clip_norm,
-            batch_size=batch_size,
-            max_iter=max_iter,
-            tol=tol,
-            n_iter_no_change=n_iter_no_change,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            shuffle=shuffle,
-            random_state=random_state,
-            warm_start=warm_start,
-            verbose=verbose,
-            dtype=dtype,
-        )
+        self._store(locals())
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -206,44 +178,18 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def _prepare_fit(self, X, y, sample_weight, *, first_pass):
+    def _prepare_fit(self, X, y, sample_weight, first_pass, classes):
         check_y_present(self, y)
-        seqs = check_sequences(self, X, reset=first_pass, dtype=self._dtype)
-        check_not_ragged(y)
-        y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
-        if y.ndim not in (1, 2):
-            raise ValueError(f"y must be 1-D or 2-D, got {y.ndim} dimensions.")
+        seqs, _, fitted = check_sequences(self, X, reset=first_pass, dtype=self._dtype)
+        n_outputs = None if first_pass else self.n_outputs_
+        y, targets = regression_targets(y, self._dtype, n_outputs)
         check_n_sequences(seqs, len(y))
-        y_1d = y.ndim == 1
-        # predictions come back in the targets' floating dtype
-        y_dtype = y.dtype if y.dtype == np.float32 else np.dtype(np.float64)
-        with np.errstate(over="ignore"):
-            y = y.reshape(len(y), -1).astype(self._dtype)
-        if not np.isfinite(y).all():  # finite in its own dtype (checked above)
-            raise ValueError(
-                f"y holds a value too large for {self._dtype}: scale the targets "
-                "(e.g. with TransformedTargetRegressor) or use dtype=np.float64."
-            )
-        if not first_pass and y.shape[1] != self.n_outputs_:
-            raise ValueError(
-                f"y has {y.shape[1]} outputs but the fitted model has "
-                f"{self.n_outputs_}."
-            )
-        # only now: a rejected warm start must not change the fitted model
-        self._y_1d, self._y_dtype = y_1d, y_dtype
-        self.n_outputs_ = y.shape[1]
-        weights = None
         if sample_weight is not None:
-            weights = _check_sample_weight(
-                sample_weight, np.empty((len(y), 0)), dtype=self._dtype
-            )
-            weights = cast_weights(weights, self._dtype)  # and their sum
-        return _Data(seqs, y, weights), seqs.n_features, self.n_outputs_, False, None
-
-    def _validation_score(self, val):
-        return float(
-            r2_score(val.y, self._forward(val.seqs), sample_weight=val.weights)
-        )
+            sample_weight = sample_weights(sample_weight, len(y))
+        weights = label_weights(sample_weight, None, y, self._dtype)
+        data = SequenceData(seqs, y, weights)
+        fitted.update(targets)
+        return FitPlan(data, seqs.n_features, y.shape[1], fitted=fitted)
 
     def predict(self, X):
         """Predicted value(s) of each sequence.
@@ -258,8 +204,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         """
         check_is_fitted(self)
         # the fitted network's dtype: set_params(dtype=...) acts at the next fit
-        seqs = check_sequences(self, X, reset=False, dtype=self._net.dtype)
-        out = self._forward(seqs)
+        seqs, _, _ = check_sequences(self, X, reset=False, dtype=self._net.dtype)
+        out = forward_outputs(self._net, self._params, seqs)
         check_finite_output(out)
         out = out.astype(self._y_dtype, copy=False)
         return out[:, 0] if self._y_1d else out

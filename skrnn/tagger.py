@@ -3,46 +3,28 @@
 
 import numpy as np
 from sklearn.base import ClassifierMixin
-from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import assert_all_finite
-from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets, unique_labels
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    column_or_1d,
-)
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d
 
-from ._base import BaseRNN, _Data
+from ._base import BaseRNN, FitPlan
+from ._engine.batched import forward_outputs
 from ._engine.losses import log_softmax
 from ._param_validation import StrOptions, _fit_context
-from ._validation import (
+from ._sequences import (
     check_finite_output,
     check_n_sequences,
     check_sequences,
     check_X_forms,
 )
-from .classifier import (
-    cast_weights,
-    check_class_weight,
-    check_classes,
+from ._targets import (
+    check_partial_fit_classes,
     check_y_present,
+    encode_labels,
+    label_weights,
+    sample_weights,
 )
+from ._tasks import SequenceData
 
 __all__ = ["RNNSequenceTagger"]
-
-
-def _step_rows(seqs):
-    """Row of ``seqs.data`` of every step, sequence after sequence.
-
-    Returns
-    -------
-    ndarray of int, shape (n_steps_total,)
-        The rows of sequence 0 in time order, then those of sequence 1, ...
-    """
-    lengths = seqs.lengths
-    first = np.repeat(np.cumsum(lengths) - lengths, lengths)
-    return np.repeat(seqs.starts, lengths) + (np.arange(lengths.sum()) - first)
 
 
 def _is_nested(y):
@@ -66,12 +48,14 @@ def _is_column(y):
     return len(shape) == 2 and shape[1] == 1
 
 
-def _per_step_values(seqs, values, what):
+def _per_step_values(seqs, form, values, what):
     """Flatten per-step ``values`` (labels or weights) to one entry per step.
 
     Parameters
     ----------
-    seqs : Sequences
+    seqs : Ragged
+    form : str
+        The input form of ``X`` (see :func:`~skrnn._sequences.check_X_forms`).
     values : list of array-like of shape (n_steps_i,), or array-like of shape
         (n_sequences, n_steps) (a masked array's mask is ignored), or of shape
         (n_sequences, n_steps, 1)
@@ -81,34 +65,16 @@ def _per_step_values(seqs, values, what):
     Returns
     -------
     ndarray of shape (n_steps_total,)
-        In the order of :func:`_step_rows`.
+        In the order of ``seqs.step_rows()``.
     """
     if isinstance(values, np.ma.MaskedArray):
         values = np.ma.getdata(values)
     if not isinstance(values, (list, tuple)) and not (
         isinstance(values, np.ndarray) and values.dtype == object and values.ndim == 1
     ):
-        arr = np.asarray(values)
-        if arr.ndim == 3 and arr.shape[2] == 1:
-            arr = arr[:, :, 0]
-        if arr.ndim != 2:
-            raise ValueError(
-                f"{what} must hold one value per step: a list of 1-D arrays "
-                f"(one per sequence) or an array of shape (n_sequences, "
-                f"n_steps); got an array of shape {arr.shape}. For one label "
-                "per sequence, use RNNClassifier."
-            )
-        check_n_sequences(seqs, arr.shape[0], what)
-        if seqs.form == "list":
-            values = list(arr)
-        else:
-            n_steps = seqs.data.shape[0] // len(seqs)
-            if arr.shape[1] != n_steps:
-                raise ValueError(
-                    f"{what} has {arr.shape[1]} values per sequence but X has "
-                    f"{n_steps} steps per sequence; they must match."
-                )
-            return arr.reshape(-1)[_step_rows(seqs)]
+        values = _per_step_array(seqs, form, values, what)
+        if not isinstance(values, list):
+            return values
     check_n_sequences(seqs, len(values), what)
     out = []
     for i, (v, length) in enumerate(zip(values, seqs.lengths, strict=True)):
@@ -121,6 +87,35 @@ def _per_step_values(seqs, values, what):
             )
         out.append(v)
     return np.concatenate(out)
+
+
+def _per_step_array(seqs, form, values, what):
+    """Per-step ``values`` given as one array ``(n_sequences, n_steps[, 1])``.
+
+    Returns the flat values (in the order of ``seqs.step_rows()``), or, for
+    a list ``X``, the list of the array's rows, each to be checked against
+    its sequence's length.
+    """
+    arr = np.asarray(values)
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[:, :, 0]
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{what} must hold one value per step: a list of 1-D arrays "
+            f"(one per sequence) or an array of shape (n_sequences, "
+            f"n_steps); got an array of shape {arr.shape}. For one label "
+            "per sequence, use RNNClassifier."
+        )
+    check_n_sequences(seqs, arr.shape[0], what)
+    if form == "list":
+        return list(arr)
+    n_steps = seqs.data.shape[0] // len(seqs)
+    if arr.shape[1] != n_steps:
+        raise ValueError(
+            f"{what} has {arr.shape[1]} values per sequence but X has "
+            f"{n_steps} steps per sequence; they must match."
+        )
+    return arr.reshape(-1)[seqs.step_rows()]
 
 
 class RNNSequenceTagger(ClassifierMixin, BaseRNN):
@@ -332,35 +327,7 @@ class RNNSequenceTagger(ClassifierMixin, BaseRNN):
         dtype=np.float32,
         class_weight=None,
     ):
-        super().__init__(
-            cell=cell,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            activation=activation,
-            dropout=dropout,
-            solver=solver,
-            learning_rate_init=learning_rate_init,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
-            momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum,
-            alpha=alpha,
-            clip_norm=clip_norm,
-            batch_size=batch_size,
-            max_iter=max_iter,
-            tol=tol,
-            n_iter_no_change=n_iter_no_change,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            shuffle=shuffle,
-            random_state=random_state,
-            warm_start=warm_start,
-            verbose=verbose,
-            dtype=dtype,
-        )
-        self.class_weight = class_weight
+        self._store(locals())
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -400,44 +367,35 @@ class RNNSequenceTagger(ClassifierMixin, BaseRNN):
         -------
         self : RNNSequenceTagger
         """
-        if not hasattr(self, "classes_"):
-            if classes is None:
-                raise ValueError(
-                    "classes must be passed on the first call to partial_fit."
-                )
-            classes = check_classes(classes)
-        elif classes is not None and not np.array_equal(
-            self.classes_, check_classes(classes)
-        ):
-            raise ValueError(
-                f"`classes={check_classes(classes)!r}` is not the same as on the "
-                f"last call to partial_fit, was: {self.classes_!r}"
-            )
+        classes = check_partial_fit_classes(self, classes)
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     # ------------------------------------------------------------ validation
-    def _check_X(self, X, *, reset, one_to_one=None):
-        """Sequences of ``X``, and whether it is read one-to-one."""
-        if one_to_one is None:
-            one_to_one = getattr(self, "_one_to_one", False)
+    def _check_X(self, X, *, reset, one_to_one):
+        """Sequences of ``X``, its form, whether it is read one-to-one, and
+        the fitted attributes of the input (when ``reset``)."""
         one_to_one = one_to_one and check_X_forms(X) == "2d"
         two_d = "features" if one_to_one else "steps"
         # once fitted, the network's dtype: set_params(dtype=...) acts at the
         # next fit
         dtype = self._dtype if reset else self._net.dtype
-        seqs = check_sequences(self, X, reset=reset, dtype=dtype, two_d=two_d)
-        return seqs, one_to_one
+        seqs, form, fitted = check_sequences(
+            self, X, reset=reset, dtype=dtype, two_d=two_d
+        )
+        return seqs, form, one_to_one, fitted
 
     def _steps(self, X, y, sample_weight, *, reset):
         """Validate ``X``, ``y`` and ``sample_weight`` together.
 
         Returns
         -------
-        seqs : Sequences
-        rows : ndarray of int, shape (n_steps_total,)
-            Row of ``seqs.data`` of every step.
+        seqs : Ragged
+        form : str
         labels : ndarray of shape (n_steps_total,)
+            In the order of ``seqs.step_rows()``.
         weights : ndarray of shape (n_steps_total,) or None
+        fitted : dict
+            The attributes of the input to record (when ``reset``).
         """
         check_y_present(self, y)
         if reset:
@@ -445,92 +403,68 @@ class RNNSequenceTagger(ClassifierMixin, BaseRNN):
             # one-to-one reading; anything nested is per step.
             nested = _is_nested(y)
             column = nested and _is_column(y)
-            seqs, one_to_one = self._check_X(
+            seqs, form, one_to_one, fitted = self._check_X(
                 X, reset=True, one_to_one=not nested or column
             )
             if column and one_to_one:
                 # y (n, 1): the steps of a width-1 X, else a column vector
                 one_to_one = seqs.data.shape[1] != 1
-            self._one_to_one = one_to_one
+            fitted["_one_to_one"] = one_to_one
         else:
-            seqs, one_to_one = self._check_X(X, reset=False)
+            seqs, form, one_to_one, fitted = self._check_X(
+                X, reset=False, one_to_one=getattr(self, "_one_to_one", False)
+            )
         if one_to_one:
             labels = column_or_1d(y, warn=True)
             check_n_sequences(seqs, len(labels))
         else:
-            labels = _per_step_values(seqs, y, "y")
-        rows = _step_rows(seqs)
+            labels = _per_step_values(seqs, form, y, "y")
         weights = None
-        if sample_weight is not None:
-            if not one_to_one and _is_nested(sample_weight):
-                weights = _per_step_values(seqs, sample_weight, "sample_weight")
-                weights = _check_sample_weight(weights, labels, dtype=np.float64)
-            else:
-                weights = _check_sample_weight(
-                    sample_weight, np.empty((len(seqs), 0)), dtype=np.float64
-                )
-                weights = np.repeat(weights, seqs.lengths)
-        return seqs, rows, labels, weights
+        if sample_weight is not None and not one_to_one and _is_nested(sample_weight):
+            weights = _per_step_values(seqs, form, sample_weight, "sample_weight")
+            weights = _check_sample_weight(weights, labels, dtype=np.float64)
+        elif sample_weight is not None:
+            weights = sample_weights(sample_weight, len(seqs))
+            weights = np.repeat(weights, seqs.lengths)
+        return seqs, form, labels, weights, fitted
 
-    def _prepare_fit(self, X, y, sample_weight, *, first_pass, classes=None):
-        seqs, rows, labels, weights = self._steps(X, y, sample_weight, reset=first_pass)
-        # (type_of_target lets float16 -inf labels through)
-        assert_all_finite(labels, input_name="y")
-        check_classification_targets(labels)
-        if first_pass and classes is None:
-            self._label_encoder = LabelEncoder().fit(labels)
-        elif first_pass or not hasattr(self, "_label_encoder"):
-            self._label_encoder = LabelEncoder().fit(classes)
-        else:
-            unseen = np.setdiff1d(unique_labels(labels), self.classes_)
-            if len(unseen):
-                raise ValueError(
-                    f"`y` has classes not in `self.classes_`. `self.classes_` has "
-                    f"{self.classes_}. 'y' has {unique_labels(labels)}."
-                )
-        if classes is not None and first_pass:
-            unseen = np.setdiff1d(unique_labels(labels), self._label_encoder.classes_)
-            if len(unseen):
-                raise ValueError(f"`y` has classes {unseen} not in `classes`.")
-        self.classes_ = self._label_encoder.classes_
-        if self.class_weight is not None:
-            check_class_weight(self.class_weight)
-            cw = compute_sample_weight(self.class_weight, labels)
-            weights = cw if weights is None else weights * cw
-        # Targets and weights per row of seqs.data (what the training loop
-        # gathers); rows outside every sequence (masked steps) are never
-        # gathered: code 0, weight 0.
-        n_rows = seqs.data.shape[0]
-        codes = np.zeros(n_rows, dtype=np.intp)
-        codes[rows] = self._label_encoder.transform(labels)
+    def _prepare_fit(self, X, y, sample_weight, first_pass, classes):
+        seqs, _, labels, weights, fitted = self._steps(
+            X, y, sample_weight, reset=first_pass
+        )
+        kept = None if first_pass else self.classes_
+        fitted["classes_"], codes = encode_labels(labels, kept, classes)
+        weights = label_weights(weights, self.class_weight, labels, self._dtype)
+        # Targets and weights per row of seqs.data (what a batch gathers);
+        # rows outside every sequence (masked steps) are never read.
+        rows, n_rows = seqs.step_rows(), seqs.data.shape[0]
+        y = np.zeros(n_rows, dtype=np.intp)
+        y[rows] = codes
         if weights is not None:
-            w = np.zeros(n_rows, dtype=self._dtype)
-            w[rows] = cast_weights(weights, self._dtype)
-            weights = w
+            weights, per_step = np.zeros(n_rows, dtype=self._dtype), weights
+            weights[rows] = per_step
+        data = SequenceData(seqs, y, weights, per_step=True)
         # Sequences of one step can be split stratified, like samples.
-        stratify = codes if self._one_to_one else None
-        data = _Data(seqs, codes, weights)
-        return data, seqs.n_features, len(self.classes_), False, stratify
-
-    def _validation_score(self, val):
-        rows = _step_rows(val.seqs)
-        pred = self._forward(val.seqs)[rows].argmax(axis=1)
-        w = None if val.weights is None else val.weights[rows]
-        if w is not None and not w.sum() > 0:
-            w = None
-        return float(np.average(pred == val.y[rows], weights=w))
+        one_to_one = fitted.get("_one_to_one", getattr(self, "_one_to_one", False))
+        stratify = y if one_to_one else None
+        n_classes = len(fitted["classes_"])
+        return FitPlan(
+            data, seqs.n_features, n_classes, stratify=stratify, fitted=fitted
+        )
 
     # ------------------------------------------------------------- inference
     def _step_log_proba(self, X):
-        """Sequences of X, one-to-one flag, rows and log-probabilities per step."""
+        """Sequences of X, form, one-to-one flag, rows and log-probabilities."""
         check_is_fitted(self)
-        seqs, one_to_one = self._check_X(X, reset=False)
-        rows = _step_rows(seqs)
-        return seqs, one_to_one, rows, self._log_proba(seqs, rows)
+        seqs, form, one_to_one, _ = self._check_X(
+            X, reset=False, one_to_one=getattr(self, "_one_to_one", False)
+        )
+        rows = seqs.step_rows()
+        return seqs, form, one_to_one, rows, self._log_proba(seqs, rows)
 
     def _log_proba(self, seqs, rows):
         """Log-probabilities ``(len(rows), n_classes)`` of the steps ``rows``."""
-        logits = self._forward(seqs)[rows]
+        logits = forward_outputs(self._net, self._params, seqs)[rows]
         check_finite_output(logits)
         return log_softmax(logits)
 
@@ -551,7 +485,7 @@ class RNNSequenceTagger(ClassifierMixin, BaseRNN):
             One array per sequence (its unmasked steps); in the one-to-one
             reading, an ndarray of shape (n_samples, n_classes).
         """
-        seqs, one_to_one, _, logp = self._step_log_proba(X)
+        seqs, _, one_to_one, _, logp = self._step_log_proba(X)
         return logp if one_to_one else self._per_sequence(seqs, logp)
 
     def predict_proba(self, X):
@@ -567,7 +501,7 @@ class RNNSequenceTagger(ClassifierMixin, BaseRNN):
             One array per sequence (its unmasked steps); in the one-to-one
             reading, an ndarray of shape (n_samples, n_classes).
         """
-        seqs, one_to_one, _, logp = self._step_log_proba(X)
+        seqs, _, one_to_one, _, logp = self._step_log_proba(X)
         proba = np.exp(logp)
         return proba if one_to_one else self._per_sequence(seqs, proba)
 
@@ -586,17 +520,17 @@ class RNNSequenceTagger(ClassifierMixin, BaseRNN):
             For a 3-D or 2-D ``X``, a masked ``X``, a list, and the
             one-to-one reading (see Notes of the class).
         """
-        seqs, one_to_one, rows, logp = self._step_log_proba(X)
+        seqs, form, one_to_one, rows, logp = self._step_log_proba(X)
         labels = self.classes_[logp.argmax(axis=1)]
         if one_to_one:
             return labels
-        if seqs.form == "list":
+        if form == "list":
             return self._per_sequence(seqs, labels)
         n = len(seqs)
         out = np.full(seqs.data.shape[0], self.classes_[0], dtype=self.classes_.dtype)
         out[rows] = labels
         out = out.reshape(n, -1)
-        if seqs.form == "masked":
+        if form == "masked":
             mask = np.ones(seqs.data.shape[0], dtype=bool)
             mask[rows] = False
             out = np.ma.MaskedArray(out, mask=mask.reshape(n, -1))
@@ -617,8 +551,9 @@ class RNNSequenceTagger(ClassifierMixin, BaseRNN):
         score : float
         """
         check_is_fitted(self)
-        seqs, rows, labels, weights = self._steps(X, y, sample_weight, reset=False)
-        pred = self.classes_[self._log_proba(seqs, rows).argmax(axis=1)]
+        seqs, _, labels, weights, _ = self._steps(X, y, sample_weight, reset=False)
+        logp = self._log_proba(seqs, seqs.step_rows())
+        pred = self.classes_[logp.argmax(axis=1)]
         return float(np.average(pred == labels, weights=weights))
 
     def __sklearn_tags__(self):

@@ -16,6 +16,7 @@ import warnings
 import joblib
 import numpy as np
 import pytest
+from _batches import interrupt_on_batch
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -168,7 +169,7 @@ def test_parameter_constraints_reject_bad_values(Est, param, value):
 
 def _is_float64(est, X, y, printed):
     assert all(v.dtype == np.float64 for v in est.params_.values())
-    assert est._optimizer.ms[0].dtype == np.float64
+    assert est._optimizer.m.dtype == np.float64
     assert _out(est, X).dtype == np.float64
 
 
@@ -296,22 +297,29 @@ def test_early_stopping_restores_the_best_weights(Est, monkeypatch):
         }
     )
     seen = []  # (score, weights) after each epoch
-    score = est._validation_score
+    make_scorer = est._scorer
 
-    def recording(val):
-        seen.append((score(val), est._params.copy(), val))
-        return seen[-1][0]
+    def recording_scorer(net, params, val):
+        score = make_scorer(net, params, val)
 
-    monkeypatch.setattr(est, "_validation_score", recording)
+        def recording():
+            seen.append((score(), params.copy()))
+            return seen[-1][0]
+
+        seen_scorers.append(score)
+        return recording
+
+    seen_scorers = []
+    monkeypatch.setattr(est, "_scorer", recording_scorer)
     est.fit(X, y)
-    scores = [s for s, _, _ in seen]
+    scores = [s for s, _ in seen]
     assert scores == est.validation_scores_
     best = int(np.argmax(scores))
     assert best < len(scores) - 1, "the test needs a best epoch before the last"
     assert not np.array_equal(seen[-1][1], seen[best][1])
     assert_array_equal(est._params, seen[best][1])
     # and the restored model scores the best validation score
-    assert score(seen[-1][2]) == est.best_validation_score_
+    assert seen_scorers[0]() == est.best_validation_score_
 
 
 @pytest.mark.parametrize("Est", ESTIMATORS)
@@ -361,6 +369,23 @@ def test_warm_start_with_early_stopping_keeps_the_scores(Est):
     est.fit(X, y)
     assert len(est.validation_scores_) == n_first + est.n_iter_
     assert len(est.validation_scores_) == len(est.loss_curve_)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("first", [False, True])
+def test_warm_start_may_switch_early_stopping(Est, first):
+    # the bookkeeping of the new setting starts afresh (a best loss of
+    # None, or no validation scores, made the second fit fail)
+    X, y = _data(Est, n=40)
+    est = Est(**SMALL, early_stopping=first, warm_start=True).fit(X, y)
+    n_first = len(est.loss_curve_)
+    est.set_params(early_stopping=not first).fit(X, y)
+    assert len(est.loss_curve_) == n_first + est.n_iter_
+    if first:  # switched off: the loss is tracked from this call on
+        assert est.best_loss_ == min(est.loss_curve_[n_first:])
+    else:
+        assert len(est.validation_scores_) == est.n_iter_
+        assert est.best_validation_score_ == max(est.validation_scores_)
 
 
 CHANGES = {
@@ -422,11 +447,9 @@ def test_partial_fit_keeps_the_optimizer(Est):
     X, y = _data(Est)
     kwargs = {"classes": [0, 1]} if Est is RNNClassifier else {}
     est = Est(**SMALL).partial_fit(X, y, **kwargs)
-    optimizer = est._optimizer
     est.partial_fit(X, y)
     est.partial_fit(X, y)
-    assert est._optimizer is optimizer
-    assert optimizer.t == 3  # Adam's step count: one full batch per call
+    assert est._optimizer.t == 3  # Adam's step count: one full batch per call
     # three calls are exactly one fit of three epochs (Adam's moments kept)
     once = Est(**{**SMALL, "max_iter": 3}).fit(X, y)
     _assert_params_equal(est.params_, once.params_)
@@ -461,7 +484,7 @@ def test_float32_is_the_default_and_kept(Est):
     X, y = _data(Est)
     est = Est(**SMALL).fit(X, y)  # float64 X
     assert all(v.dtype == np.float32 for v in est.params_.values())
-    assert est._optimizer.ms[0].dtype == np.float32  # Adam's moments too
+    assert est._optimizer.m.dtype == np.float32  # Adam's moments too
 
 
 @pytest.mark.parametrize("Est", ESTIMATORS)
@@ -624,25 +647,11 @@ def test_divergence_message_says_what_to_do(Est):
     assert "learning_rate_init" in message and "clip_norm" in message
 
 
-def _interrupt_on_batch(monkeypatch, est, n):
-    """Make the n-th training batch raise KeyboardInterrupt."""
-    calls = []
-    batch_loss_and_grad = est._batch_loss_and_grad
-
-    def interrupting(*args, **kwargs):
-        calls.append(None)
-        if len(calls) == n:
-            raise KeyboardInterrupt
-        return batch_loss_and_grad(*args, **kwargs)
-
-    monkeypatch.setattr(est, "_batch_loss_and_grad", interrupting)
-
-
 @pytest.mark.parametrize("Est", ESTIMATORS)
 def test_keyboard_interrupt_warns_and_keeps_a_usable_model(Est, monkeypatch):
     X, y = _data(Est)
     est = Est(**SMALL, batch_size=20)  # two batches per epoch
-    _interrupt_on_batch(monkeypatch, est, 3)
+    interrupt_on_batch(monkeypatch, est, 3)
     with pytest.warns(UserWarning, match="Training interrupted by user"):
         est.fit(X, y)
     assert est.n_iter_ == 1  # the first epoch finished, the second did not
@@ -658,7 +667,7 @@ def test_keyboard_interrupt_warns_and_keeps_a_usable_model(Est, monkeypatch):
 def test_keyboard_interrupt_with_early_stopping_restores_the_best(Est, monkeypatch):
     X, y = _data(Est, n=40)
     est = Est(**SMALL, batch_size=18, early_stopping=True)  # 2 batches/epoch
-    _interrupt_on_batch(monkeypatch, est, 5)
+    interrupt_on_batch(monkeypatch, est, 5)
     with pytest.warns(UserWarning, match="interrupted"):
         est.fit(X, y)
     assert len(est.validation_scores_) == 2

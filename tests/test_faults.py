@@ -20,9 +20,12 @@ import warnings
 import numpy as np
 import pytest
 import sklearn
+from _batches import wrap_batches
 from numpy.testing import assert_array_equal
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
+import skrnn._base
+import skrnn._tasks
 from skrnn import CharRNNGenerator, RNNClassifier, RNNRegressor, RNNSequenceTagger
 from skrnn._engine import AdamOptimizer, RecurrentNetwork, SGDOptimizer
 from skrnn._training import NonFiniteError
@@ -336,7 +339,7 @@ def test_weights_made_non_finite_by_the_last_update_are_refused(
 
     def poisoning(self, params, grads):
         original(self, params, grads)
-        params[0][-1] = np.inf  # the last bias of the head
+        params[-1] = np.inf  # the last bias of the head
 
     monkeypatch.setattr(Opt, "update_params", poisoning)
     with pytest.raises(NonFiniteError, match="weights became non-finite"):
@@ -347,7 +350,7 @@ def test_weights_made_non_finite_by_the_last_update_are_refused(
 @pytest.mark.parametrize("name", NAMES)
 def test_a_non_finite_validation_score_stops_the_fit(name, monkeypatch, strict):
     est = _make(name, early_stopping=True, validation_fraction=0.3)
-    monkeypatch.setattr(est, "_validation_score", lambda val: np.nan)
+    monkeypatch.setattr(est, "_scorer", lambda *args: lambda: np.nan)
     with pytest.raises(NonFiniteError, match="validation score became non-finite"):
         est.fit(*_fit_args(name))
     _assert_unfitted(est)
@@ -360,17 +363,16 @@ def test_a_finite_gradient_whose_squared_norm_overflows_is_clipped(dtype):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with np.errstate(all="ignore"):  # as during training
-            loss = est._regularize(1.0, grads, 1.0)
+            loss, _, _ = _task(est)._regularize(1.0, grads, 1.0)
     assert np.isfinite(loss)
     assert grads.dtype == dtype
     norm = np.linalg.norm(grads.astype(np.float64))
     assert 4.99 < norm <= 5.0 + 1e-5  # float32 rounding
     # unclipped, the norm is reported (not refused) when it is finite in float64
-    est.set_params(clip_norm=None)
     grads = np.full(est._params.shape, 1e20, dtype=np.float32)
     if dtype == np.float32:
         with np.errstate(all="ignore"):
-            est._regularize(1.0, grads, 1.0)
+            _task(est.set_params(clip_norm=None))._regularize(1.0, grads, 1.0)
         assert_array_equal(grads, np.float32(1e20))
 
 
@@ -391,53 +393,75 @@ def test_a_failed_fit_keeps_the_attributes_set_before_it():
 # ----------------------------------------------------------------- interruption
 
 
+def _task(est):
+    """The regularisation of ``est``'s batches (its task without data)."""
+    return skrnn._tasks._Task(est._net, est._params, **est._regularization())
+
+
 class _Recorder:
     """Records the weights and optimizer state at the start of every epoch.
 
-    The start of epoch ``k`` (``_epoch_batches`` is called) is the end of
+    The start of epoch ``k`` (the task's ``epoch`` is called) is the end of
     epoch ``k - 1``: ``params[k]`` are the weights after ``k`` epochs.
     """
 
     def __init__(self, est, monkeypatch):
         self.params, self.optimizers = [], []
-        original = est._epoch_batches
+        run_epochs = skrnn._base.run_epochs
 
-        def recording(train, rng):
-            self.params.append(est._params.copy())
-            self.optimizers.append(copy.deepcopy(est._optimizer))
-            return original(train, rng)
+        def recording_run(params, optimizer, task, *args):
+            epoch = task.epoch
 
-        monkeypatch.setattr(est, "_epoch_batches", recording)
+            def recording_epoch(rng):
+                self.params.append(params.copy())
+                self.optimizers.append(copy.deepcopy(optimizer))
+                return epoch(rng)
+
+            task.epoch = recording_epoch
+            return run_epochs(params, optimizer, task, *args)
+
+        monkeypatch.setattr(skrnn._base, "run_epochs", recording_run)
 
 
 class _Clock:
-    """Counts the calls of a hook within each epoch of the current call."""
+    """Counts the epochs of the current call and the batches of each epoch."""
 
-    def __init__(self, est):
-        self.est, self.epoch, self.batch = est, None, 0
+    def __init__(self, est, monkeypatch):
+        self.epoch, self.batch = -1, 0
+        make_task = est._task
+
+        def counting_task(*args):
+            task = make_task(*args)
+            epoch = task.epoch
+
+            def counting_epoch(rng):
+                self.epoch, self.batch = self.epoch + 1, 0
+                return epoch(rng)
+
+            task.epoch = counting_epoch
+            return task
+
+        monkeypatch.setattr(est, "_task", counting_task)
 
     def tick(self):
         """Return (epoch of this call, 0-based; batch of the epoch, 1-based)."""
-        if self.est.n_iter_ != self.epoch:
-            self.epoch, self.batch = self.est.n_iter_, 0
         self.batch += 1
         return self.epoch, self.batch
 
 
 def _interrupt_batch(monkeypatch, est, epoch, batch, losses=None):
     """KeyboardInterrupt at a batch of an epoch; optionally fake epoch losses."""
-    clock = _Clock(est)
-    original = est._batch_loss_and_grad
+    clock = _Clock(est, monkeypatch)
 
-    def interrupting(train, batch_, rng):
+    def interrupting(loss_and_grad, batch_, rng):
         if clock.tick() == (epoch, batch):
             raise KeyboardInterrupt
-        loss, grads, size = original(train, batch_, rng)
+        loss, *rest = loss_and_grad(batch_, rng)
         if losses is not None:
-            loss = losses[est.n_iter_]
-        return loss, grads, size
+            loss = losses[clock.epoch]
+        return (loss, *rest)
 
-    monkeypatch.setattr(est, "_batch_loss_and_grad", interrupting)
+    wrap_batches(monkeypatch, est, interrupting)
 
 
 def _fit_interrupted(est, *args, method="fit", **kwargs):
@@ -453,8 +477,7 @@ def _fit_interrupted(est, *args, method="fit", **kwargs):
 def _batches_per_epoch(name):
     est = _make(name, max_iter=1)
     calls = []
-    original = est._batch_loss_and_grad
-    est._batch_loss_and_grad = lambda *a: calls.append(None) or original(*a)
+    wrap_batches(None, est, lambda f, batch, rng: calls.append(None) or f(batch, rng))
     est.fit(*_fit_args(name))
     return len(calls)
 
@@ -514,18 +537,18 @@ def test_interrupt_inside_the_optimizer_update_never_keeps_half_updated_weights(
     rec = _Recorder(est, monkeypatch)
     Opt = AdamOptimizer if solver == "adam" else SGDOptimizer
     original = Opt.update_params
-    clock = _Clock(est)
+    clock = _Clock(est, monkeypatch)
 
     def half_update(self, params, grads):
         if clock.tick() == (epoch, 2):
             # the in-place work done before the interruption: the state
             # moved, half of the weights too
-            for state in (getattr(self, n, None) for n in ("ms", "vs", "velocities")):
+            for state in (getattr(self, n, None) for n in ("m", "v", "velocity")):
                 if state is not None:
-                    state[0] += 1.0
+                    state += 1.0
             if hasattr(self, "t"):
                 self.t += 1
-            params[0][: params[0].size // 2] -= 0.5
+            params[: params.size // 2] -= 0.5
             raise KeyboardInterrupt
         return original(self, params, grads)
 
@@ -546,16 +569,21 @@ def test_interrupt_during_the_epoch_bookkeeping_undoes_the_epoch(name, monkeypat
     est = _make(name, early_stopping=True, validation_fraction=0.3, max_iter=10)
     rec = _Recorder(est, monkeypatch)
     scores = iter([0.5, 0.9, 0.7])
-    original = est._validation_score
+    make_scorer = est._scorer
 
-    def score(val):
-        original(val)
-        try:
-            return next(scores)
-        except StopIteration:
-            raise KeyboardInterrupt from None
+    def scripted_scorer(*args):
+        original = make_scorer(*args)
 
-    monkeypatch.setattr(est, "_validation_score", score)
+        def score():
+            original()
+            try:
+                return next(scores)
+            except StopIteration:
+                raise KeyboardInterrupt from None
+
+        return score
+
+    monkeypatch.setattr(est, "_scorer", scripted_scorer)
     _fit_interrupted(est, *_fit_args(name))
     assert est.validation_scores_ == [0.5, 0.9, 0.7]
     assert len(est.loss_curve_) == est.n_iter_ == 3

@@ -30,7 +30,9 @@ from sklearn.model_selection import GridSearchCV
 
 from skrnn import CharRNNGenerator
 from skrnn import generator as generator_module
-from skrnn._tokens import Corpus, encode_documents
+from skrnn._engine import Ragged
+from skrnn._engine.streams import Streams
+from skrnn._tokens import encode_documents
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -153,9 +155,9 @@ def test_the_corpus_is_held_as_codes_of_the_smallest_dtype(monkeypatch, text, dt
     corpora = _spy_on_corpora(monkeypatch)
     gen = _gen(hidden_size=4, max_iter=1).fit(text)
     (corpus,) = corpora
-    assert corpus.codes.dtype == dtype and corpus.codes.shape == (len(text),)
+    assert corpus.data.dtype == dtype and corpus.data.shape == (len(text),)
     assert len(gen.classes_) == len(set(text))
-    assert "".join(gen.classes_[corpus.codes]) == text
+    assert "".join(gen.classes_[corpus.data]) == text
 
 
 def test_unfittable_corpora_raise():
@@ -169,11 +171,11 @@ def test_unfittable_corpora_raise():
         _gen().fit([[1.0, float("nan"), 2.0]])
 
 
-# ------------------------------------------------- truncated BPTT: _Streams
+# ------------------------------------------------- truncated BPTT: Streams
 def _corpus(lengths):
     lengths = np.asarray(lengths, dtype=np.intp)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    return Corpus(np.zeros(lengths.sum(), np.uint8), starts, lengths)
+    return Ragged(np.zeros(lengths.sum(), np.uint8), starts, lengths)
 
 
 def _read_streams(streams):
@@ -204,7 +206,7 @@ def test_streams_read_every_target_once_within_documents(
     lengths, n_streams, seq_length, phase
 ):
     corpus = _corpus(lengths)
-    streams = generator_module._Streams(corpus, n_streams, seq_length, phase)
+    streams = Streams(corpus, n_streams, seq_length, phase)
     doc_of = np.repeat(np.arange(len(lengths)), lengths)
     doc_start = corpus.starts[doc_of]
     doc_end = doc_start + corpus.lengths[doc_of]
@@ -243,7 +245,7 @@ def test_the_phase_shifts_window_boundaries():
     corpus = _corpus([100])
     cuts = {}
     for phase in (0, 3):
-        streams = generator_module._Streams(corpus, 1, 8, phase)
+        streams = Streams(corpus, 1, 8, phase)
         (windows,) = _read_streams(streams).values()
         cuts[phase] = [a for a, _, _ in windows]
     assert cuts[0] == list(range(0, 99, 8))
@@ -253,12 +255,12 @@ def test_the_phase_shifts_window_boundaries():
 def test_streams_cut_at_document_boundaries_when_documents_are_short():
     # 20 documents of 4 tokens and 64 streams asked for: no document is cut
     corpus = _corpus([4] * 20)
-    streams = generator_module._Streams(corpus, 64, 4, 0)
+    streams = Streams(corpus, 64, 4, 0)
     for windows in _read_streams(streams).values():
         first = windows[0][0]
         assert first % 4 == 0  # a stream starts at a document start
     # one long document is cut into the streams asked for
-    streams = generator_module._Streams(_corpus([1000]), 8, 10, 0)
+    streams = Streams(_corpus([1000]), 8, 10, 0)
     assert streams.n_streams == 8
     assert [len(s) for s in streams.segments] == [1] * 8
 
@@ -550,13 +552,13 @@ def test_early_stopping_holds_out_the_tail_and_restores_the_best_weights(
     monkeypatch,
 ):
     snapshots = []
-    validation_score = CharRNNGenerator._validation_score
+    make_scorer = CharRNNGenerator._scorer
 
-    def spy(self, corpus):
-        snapshots.append(self._params.copy())
-        return validation_score(self, corpus)
+    def spy(self, net, params, val):
+        score = make_scorer(self, net, params, val)
+        return lambda: snapshots.append(params.copy()) or score()
 
-    monkeypatch.setattr(CharRNNGenerator, "_validation_score", spy)
+    monkeypatch.setattr(CharRNNGenerator, "_scorer", spy)
     text = "the cat sat on the mat. the dog sat on the log. " * 4  # 192
     gen = _gen(
         early_stopping=True,

@@ -22,6 +22,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from _batches import wrap_batches
 
 from skrnn import CharRNNGenerator
 from skrnn.datasets import load_shakespeare
@@ -38,15 +39,14 @@ def _fit_peak(text, n_batches):
     """(peak, retained, seconds) of a fit stopped after ``n_batches`` batches."""
     est = CharRNNGenerator(hidden_size=16, seq_length=16, max_iter=1, random_state=0)
     calls = []
-    batch_loss_and_grad = est._batch_loss_and_grad
 
-    def bounded(*args):
+    def bounded(loss_and_grad, batch, rng):
         calls.append(None)
         if len(calls) > n_batches:
             raise KeyboardInterrupt
-        return batch_loss_and_grad(*args)
+        return loss_and_grad(batch, rng)
 
-    est._batch_loss_and_grad = bounded
+    wrap_batches(None, est, bounded)
     gc.collect()
     start = time.perf_counter()
     tracemalloc.start()
@@ -54,7 +54,7 @@ def _fit_peak(text, n_batches):
         with pytest.warns(UserWarning, match="Training interrupted"):
             est.fit(text)
         _, peak = tracemalloc.get_traced_memory()
-        del est._batch_loss_and_grad
+        del est._task
         gc.collect()
         retained, _ = tracemalloc.get_traced_memory()  # the fitted model
     finally:

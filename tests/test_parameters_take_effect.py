@@ -10,9 +10,10 @@ update (``solver``, ``beta_1``, ``beta_2``, ``epsilon``, ``momentum``,
 arithmetic (``dtype``), the clipping (``clip_norm``), and for the tagger the
 warm start and early stopping's restored weights.
 
-The fits are spied on through ``_batch_loss_and_grad``: for every optimizer
-step it records the weights before the step and the gradient the optimizer
-receives (penalised and clipped).
+The fits are spied on through their training task's ``loss_and_grad``
+(``tests/_batches.py``): for every optimizer step it records the weights
+before the step and the gradient the optimizer receives (penalised and
+clipped).
 """
 
 import math
@@ -85,20 +86,27 @@ class Step(NamedTuple):
 def _fit_recording(est, X, y):
     """Fit ``est`` and return one :class:`Step` per optimizer update."""
     steps = []
-    original = est._batch_loss_and_grad
+    make_task = est._task
 
-    def recording(train, batch, rng):
-        before = est._params.copy()
-        loss, grads, n = original(train, batch, rng)
-        ids = batch[0][0] if isinstance(est, CharRNNGenerator) else batch
-        steps.append(Step(before, loss, grads.copy(), n, np.array(ids)))
-        return loss, grads, n
+    def recording_task(net, params, train):
+        task = make_task(net, params, train)
+        loss_and_grad = task.loss_and_grad
 
-    est._batch_loss_and_grad = recording
+        def recording(batch, rng):
+            before = params.copy()
+            loss, grads, norm, n, targets = loss_and_grad(batch, rng)
+            ids = batch[1] if isinstance(est, CharRNNGenerator) else batch
+            steps.append(Step(before, loss, grads.copy(), n, np.array(ids)))
+            return loss, grads, norm, n, targets
+
+        task.loss_and_grad = recording
+        return task
+
+    est._task = recording_task
     try:
         _fit(est, X, y)
     finally:
-        del est._batch_loss_and_grad
+        del est._task
     return steps
 
 
@@ -122,9 +130,10 @@ def test_alpha_adds_the_l2_penalty_of_the_weights(Est):
     plain = _fit_recording(_make(Est, alpha=0.0, **kwargs), X, y)[0]
     assert_array_equal(penalised.params, plain.params)  # the same first step
     n = _normalizer(Est, penalised)
-    layout, names = est._net.layout, est._net.weight_names
+    layout = est._net.layout
+    names = [name for name in layout.names if name.startswith("W_")]
     assert {"W_xh_l0", "W_hh_l0", "W_hy"} <= set(names)
-    assert not any(name.startswith("b_") for name in names)
+    assert [layout.offsets[name] for name in names] == list(est._net.weight_spans)
     W = layout.views(penalised.params)
     expected = np.zeros_like(penalised.params)
     E = layout.views(expected)
@@ -155,14 +164,14 @@ def _replay(steps, lr, params, check=True):
     w = steps[0].params.copy()
     if params["solver"] == "adam":
         args = (params["beta_1"], params["beta_2"], params["epsilon"])
-        optimizer = AdamOptimizer([w], lr, *args)
+        optimizer = AdamOptimizer(w, lr, *args)
     else:
         args = (params["momentum"], params["nesterovs_momentum"])
-        optimizer = SGDOptimizer([w], lr, *args)
+        optimizer = SGDOptimizer(w, lr, *args)
     for k, step in enumerate(steps):
         if check:
             assert_array_equal(w, step.params, err_msg=f"before step {k}")
-        optimizer.update_params([w], [step.grads])
+        optimizer.update_params(w, step.grads)
     return w
 
 
@@ -272,7 +281,7 @@ def test_dtype_float64_reaches_weights_gradients_optimizer_and_outputs(Est):
     steps = _fit_recording(est, X, y)
     assert all(v.dtype == np.float64 for v in est.params_.values())
     assert all(s.grads.dtype == np.float64 for s in steps)
-    assert est._optimizer.ms[0].dtype == est._optimizer.vs[0].dtype == np.float64
+    assert est._optimizer.m.dtype == est._optimizer.v.dtype == np.float64
     if Est is CharRNNGenerator:
         X = ["abcde", "eda", "c"]
     else:
@@ -348,13 +357,18 @@ def test_tagger_early_stopping_restores_the_best_epochs_weights(monkeypatch):
         max_iter=100,
     )
     seen = []  # (score, weights) after each epoch
-    score = est._validation_score
+    make_scorer = est._scorer
 
-    def recording(val):
-        seen.append((score(val), est._params.copy()))
-        return seen[-1][0]
+    def recording_scorer(net, params, val):
+        score = make_scorer(net, params, val)
 
-    monkeypatch.setattr(est, "_validation_score", recording)
+        def recording():
+            seen.append((score(), params.copy()))
+            return seen[-1][0]
+
+        return recording
+
+    monkeypatch.setattr(est, "_scorer", recording_scorer)
     _fit(est, X, y)
     scores = [s for s, _ in seen]
     assert scores == est.validation_scores_

@@ -15,6 +15,7 @@ import copy
 import io
 import pickle
 import warnings
+from pathlib import Path
 
 import joblib
 import numpy as np
@@ -250,3 +251,46 @@ def test_the_warning_is_a_user_warning_with_the_sklearn_fields_renamed():
         "Trying to unpickle estimator RNNClassifier from skrnn version 0.1 when "
         "using version 0.2."
     )
+
+
+# pickles of an earlier skrnn -----------------------------------------------------
+
+EARLIER = Path(__file__).parent / "data" / "models_0.1.0.dev0_39a8c79.pkl"
+
+
+def _same(a, b):
+    if isinstance(a, list):
+        return len(a) == len(b) and all(map(_same, a, b))
+    return type(a) is type(b) and np.array_equal(a, b)
+
+
+@pytest.mark.skipif(
+    np.lib.NumpyVersion(np.__version__) < "2.0.0",
+    reason="the pickles were written by NumPy 2, which NumPy 1 cannot read",
+)
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.InconsistentVersionWarning")
+def test_models_pickled_before_the_redesign_load_predict_and_train_on():
+    # tests/data/make_models.py wrote them with the skrnn of commit 39a8c79,
+    # whose optimizers held lists of arrays and whose classifiers held a
+    # LabelEncoder: the same outputs, bit for bit, and training goes on
+    with open(EARLIER, "rb") as f:
+        written = pickle.load(f)
+    assert set(written) == {
+        "classifier",
+        "regressor",
+        "tagger",
+        "generator",
+        "word_generator",
+    }
+    for name, (blob, X_in, y, outputs) in written.items():
+        model = pickle.loads(blob)
+        if "generator" in name:
+            seed = "to b" if name == "generator" else ["to", "be"]
+            now = [model.predict_proba(X_in), model.generate(seed, 10, temperature=0)]
+            model.partial_fit(X_in if name == "word_generator" else TEXT)
+        else:
+            now = [model.predict(X_in), model.score(X_in, y)]
+            model.set_params(warm_start=True, max_iter=2, early_stopping=False)
+            model.fit(X_in, y)
+        assert _same(outputs, now), name
+        assert model.n_iter_ >= 1 and len(model.loss_curve_) >= 4, name

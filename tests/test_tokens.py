@@ -28,7 +28,7 @@ def _encode(docs, handle_unknown="error"):
 
 def _documents(corpus):
     return [
-        corpus.codes[s : s + n]
+        corpus.data[s : s + n]
         for s, n in zip(corpus.starts, corpus.lengths, strict=True)
     ]
 
@@ -103,8 +103,8 @@ def test_code_dtype_is_the_smallest_that_fits(n_symbols, dtype):
 
 def test_corpus_is_flat_codes_with_document_starts_and_lengths():
     vocabulary, corpus = _encode(["abca", "", "cb"])
-    assert corpus.codes.dtype == np.uint8
-    assert_array_equal(corpus.codes, [0, 1, 2, 0, 2, 1])
+    assert corpus.data.dtype == np.uint8
+    assert_array_equal(corpus.data, [0, 1, 2, 0, 2, 1])
     assert_array_equal(corpus.starts, [0, 4, 4])
     assert_array_equal(corpus.lengths, [4, 0, 2])
     assert len(corpus) == 3
@@ -118,7 +118,7 @@ def test_corpus_is_flat_codes_with_document_starts_and_lengths():
 def test_token_corpus_round_trips():
     docs = [["the", "rose", "is"], ["a", "rose"]]
     vocabulary, corpus = _encode(docs)
-    assert corpus.codes.dtype == np.uint8
+    assert corpus.data.dtype == np.uint8
     decoded = [decode(d, vocabulary, False) for d in _documents(corpus)]
     assert [d.tolist() for d in decoded] == docs
 
@@ -126,10 +126,10 @@ def test_token_corpus_round_trips():
 def test_256_symbols_fit_in_uint8_and_257_need_uint16():
     text = "".join(map(chr, range(256, 512)))
     vocabulary, corpus = _encode(text)
-    assert len(vocabulary) == 256 and corpus.codes.dtype == np.uint8
+    assert len(vocabulary) == 256 and corpus.data.dtype == np.uint8
     vocabulary, corpus = _encode(text + "\u4e00")
-    assert len(vocabulary) == 257 and corpus.codes.dtype == np.uint16
-    assert decode(corpus.codes, vocabulary, True) == text + "\u4e00"
+    assert len(vocabulary) == 257 and corpus.data.dtype == np.uint16
+    assert decode(corpus.data, vocabulary, True) == text + "\u4e00"
 
 
 def test_astral_plane_characters_are_one_symbol_each():
@@ -137,15 +137,15 @@ def test_astral_plane_characters_are_one_symbol_each():
     vocabulary, corpus = _encode(text)
     assert vocabulary.dtype == np.dtype("<U1")
     assert len(vocabulary) == 5  # a, b, three astral characters
-    assert corpus.codes.shape == (len(text),) == (7,)
-    assert decode(corpus.codes, vocabulary, True) == text
+    assert corpus.data.shape == (len(text),) == (7,)
+    assert decode(corpus.data, vocabulary, True) == text
 
 
 def test_lone_surrogates_are_symbols_too():
     text = "ab\udc80a\udcff"  # e.g. bytes decoded with errors='surrogateescape'
     vocabulary, corpus = _encode(text)
     assert len(vocabulary) == 4
-    assert decode(corpus.codes, vocabulary, True) == text
+    assert decode(corpus.data, vocabulary, True) == text
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7])
@@ -156,7 +156,7 @@ def test_chunked_encoding_equals_encoding_at_once(monkeypatch, chunk):
     vocabulary, expected = _encode(docs)
     monkeypatch.setattr(_tokens, "_CHUNK", chunk)
     got = encode_documents(docs, vocabulary, True, "error")
-    assert_array_equal(got.codes, expected.codes)
+    assert_array_equal(got.data, expected.data)
     assert_array_equal(got.starts, expected.starts)
     assert_array_equal(got.lengths, expected.lengths)
     assert [decode(d, vocabulary, True) for d in _documents(got)] == docs
@@ -184,7 +184,7 @@ def test_unknown_symbols_are_named_or_skipped():
     with pytest.raises(ValueError, match="'tulip'"):
         encode_documents([["a", "tulip"]], words, False, "error")
     corpus = encode_documents([["a", "tulip", "rose"]], words, False, "ignore")
-    assert_array_equal(corpus.codes, [0, 1])
+    assert_array_equal(corpus.data, [0, 1])
 
 
 def test_many_unknown_symbols_are_listed_briefly():
@@ -195,4 +195,4 @@ def test_many_unknown_symbols_are_listed_briefly():
 def test_corpus_codes_use_one_byte_per_character():
     text = "abcdefgh" * 5000
     _, corpus = _encode(text)
-    assert corpus.codes.nbytes == len(text)
+    assert corpus.data.nbytes == len(text)

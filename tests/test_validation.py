@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Sequence input (skrnn._validation): the unit, then through the estimators.
+"""Sequence input (skrnn._sequences): the unit, then through the estimators.
 
 The estimator tests run every input form of API.md through RNNClassifier and
 RNNRegressor: the result for a sequence never depends on the form it came in
@@ -14,9 +14,9 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 
 from skrnn import RNNClassifier, RNNRegressor, SlidingWindowTransformer
-from skrnn._validation import (
-    Sequences,
-    _is_sequence_list,
+from skrnn._engine import Ragged
+from skrnn._sequences import (
+    _is_list_of_sequences,
     check_n_sequences,
     check_sequences,
     check_X_forms,
@@ -30,12 +30,29 @@ TOL = {np.float32: 1e-6, np.float64: 1e-12}
 
 
 class _Holder(BaseEstimator):
-    """What check_sequences records its fitted attributes on."""
+    """What a fit records the attributes of check_sequences on."""
+
+
+def _check(est, X, *, reset, dtype, two_d="steps"):
+    """check_sequences, recording what it returns on ``est`` (as a fit does).
+
+    The sequences get the input form as an attribute ``form``.
+    """
+    before = dict(vars(est))
+    seqs, form, fitted = check_sequences(est, X, reset=reset, dtype=dtype, two_d=two_d)
+    assert vars(est) == before  # check_sequences changes nothing
+    for name, value in fitted.items():
+        if value is None:
+            vars(est).pop(name, None)
+        else:
+            setattr(est, name, value)
+    seqs.form = form
+    return seqs
 
 
 def _fitted_holder(X, dtype=np.float64):
     est = _Holder()
-    check_sequences(est, X, reset=True, dtype=dtype)
+    _check(est, X, reset=True, dtype=dtype)
     return est
 
 
@@ -45,7 +62,7 @@ def _fitted_holder(X, dtype=np.float64):
 def test_3d_array_is_stored_as_its_reshape():
     X = np.arange(24.0).reshape(2, 4, 3)
     est = _Holder()
-    seqs = check_sequences(est, X, reset=True, dtype=np.float64)
+    seqs = _check(est, X, reset=True, dtype=np.float64)
     assert seqs.form == "3d"
     assert_array_equal(seqs.data, X.reshape(8, 3))
     assert np.shares_memory(seqs.data, X)  # no copy when the dtype matches
@@ -59,7 +76,7 @@ def test_3d_array_is_stored_as_its_reshape():
 def test_2d_array_is_univariate_and_its_width_is_n_features_in():
     X = np.arange(10.0).reshape(2, 5)
     est = _Holder()
-    seqs = check_sequences(est, X, reset=True, dtype=np.float64)
+    seqs = _check(est, X, reset=True, dtype=np.float64)
     assert seqs.form == "2d"
     assert seqs.data.shape == (10, 1)
     assert_array_equal(seqs.data[:, 0], X.ravel())
@@ -71,7 +88,7 @@ def test_2d_array_is_univariate_and_its_width_is_n_features_in():
 
 def test_2d_array_read_as_features_is_one_step_per_sequence():
     X = np.arange(10.0).reshape(2, 5)
-    seqs = check_sequences(_Holder(), X, reset=True, dtype=np.float64, two_d="features")
+    seqs = _check(_Holder(), X, reset=True, dtype=np.float64, two_d="features")
     assert_array_equal(seqs.data, X)
     assert_array_equal(seqs.starts, [0, 1])
     assert_array_equal(seqs.lengths, [1, 1])
@@ -81,7 +98,7 @@ def test_2d_array_read_as_features_is_one_step_per_sequence():
 def test_list_of_arrays_is_concatenated_with_starts_and_lengths():
     X = [np.ones((3, 2)), 2 * np.ones((1, 2)), 3 * np.ones((4, 2))]
     est = _Holder()
-    seqs = check_sequences(est, X, reset=True, dtype=np.float64)
+    seqs = _check(est, X, reset=True, dtype=np.float64)
     assert seqs.form == "list"
     assert_array_equal(seqs.starts, [0, 3, 4])
     assert_array_equal(seqs.lengths, [3, 1, 4])
@@ -92,7 +109,7 @@ def test_list_of_arrays_is_concatenated_with_starts_and_lengths():
 
 def test_list_of_1d_arrays_is_univariate():
     X = [np.arange(3.0), np.arange(5.0)]
-    seqs = check_sequences(_Holder(), X, reset=True, dtype=np.float64)
+    seqs = _check(_Holder(), X, reset=True, dtype=np.float64)
     assert seqs.data.shape == (8, 1)
     assert_array_equal(seqs.lengths, [3, 5])
 
@@ -102,7 +119,7 @@ def test_masked_array_rows_are_their_unmasked_steps():
     mask = np.zeros(X.shape, dtype=bool)
     mask[0, :2] = True  # two leading steps absent
     mask[2, 3] = True  # one trailing step absent
-    seqs = check_sequences(
+    seqs = _check(
         _Holder(), np.ma.MaskedArray(X, mask=mask), reset=True, dtype=np.float64
     )
     assert seqs.form == "masked"
@@ -118,7 +135,7 @@ def test_masked_data_under_the_mask_is_never_read():
     X[0, 0] = np.nan  # a placeholder under the mask
     mask = np.zeros(X.shape, dtype=bool)
     mask[0, 0] = True
-    seqs = check_sequences(
+    seqs = _check(
         _Holder(), np.ma.MaskedArray(X, mask=mask), reset=True, dtype=np.float64
     )
     assert_array_equal(seqs.lengths, [2, 3])
@@ -136,7 +153,7 @@ def test_masked_data_under_the_mask_is_never_read():
     ids=["3d", "2d", "list", "masked"],
 )
 def test_every_form_is_converted_to_the_requested_dtype(make_X, dtype):
-    seqs = check_sequences(_Holder(), make_X(), reset=True, dtype=dtype)
+    seqs = _check(_Holder(), make_X(), reset=True, dtype=dtype)
     assert seqs.data.dtype == dtype
 
 
@@ -146,7 +163,7 @@ def test_input_arrays_are_never_modified():
     L = [rng.standard_normal((n, 2)) for n in (2, 5)]
     copies = X3.copy(), [a.copy() for a in L]
     for X in (X3, L):
-        seqs = check_sequences(_Holder(), X, reset=True, dtype=np.float32)
+        seqs = _check(_Holder(), X, reset=True, dtype=np.float32)
         seqs.data[...] = 0
     assert_array_equal(X3, copies[0])
     for a, b in zip(L, copies[1], strict=True):
@@ -158,23 +175,23 @@ def test_input_arrays_are_never_modified():
 
 def test_2d_width_must_match_when_fitted_on_2d():
     est = _fitted_holder(np.zeros((2, 5)))
-    check_sequences(est, np.zeros((3, 5)), reset=False, dtype=np.float64)
+    _check(est, np.zeros((3, 5)), reset=False, dtype=np.float64)
     with pytest.raises(
         ValueError, match="X has 4 features, but _Holder is expecting 5"
     ):
-        check_sequences(est, np.zeros((3, 4)), reset=False, dtype=np.float64)
+        _check(est, np.zeros((3, 4)), reset=False, dtype=np.float64)
 
 
 def test_other_forms_may_have_any_length_when_fitted_on_2d():
     est = _fitted_holder(np.zeros((2, 5)))
     for X in (np.zeros((3, 9, 1)), [np.zeros(2), np.zeros(7)]):
-        seqs = check_sequences(est, X, reset=False, dtype=np.float64)
+        seqs = _check(est, X, reset=False, dtype=np.float64)
         assert seqs.n_features == 1
 
 
 def test_2d_of_any_width_is_accepted_when_fitted_on_univariate_3d():
     est = _fitted_holder(np.zeros((2, 5, 1)))
-    seqs = check_sequences(est, np.zeros((3, 8)), reset=False, dtype=np.float64)
+    seqs = _check(est, np.zeros((3, 8)), reset=False, dtype=np.float64)
     assert_array_equal(seqs.lengths, [8, 8, 8])
 
 
@@ -189,7 +206,7 @@ def test_features_per_step_must_match(X):
         ValueError,
         match="X has 3 features per step, but _Holder was fitted with 2 features",
     ):
-        check_sequences(est, X, reset=False, dtype=np.float64)
+        _check(est, X, reset=False, dtype=np.float64)
 
 
 # check_sequences: errors ------------------------------------------------------
@@ -209,7 +226,7 @@ def test_features_per_step_must_match(X):
 )
 def test_nan_and_inf_are_rejected(X, match):
     with pytest.raises(ValueError, match=match):
-        check_sequences(_Holder(), X, reset=True, dtype=np.float64)
+        _check(_Holder(), X, reset=True, dtype=np.float64)
 
 
 @pytest.mark.parametrize(
@@ -218,9 +235,9 @@ def test_nan_and_inf_are_rejected(X, match):
     ids=["3d", "2d", "list"],
 )
 def test_values_too_large_for_float32_are_rejected(X):
-    check_sequences(_Holder(), X, reset=True, dtype=np.float64)
+    _check(_Holder(), X, reset=True, dtype=np.float64)
     with pytest.raises(ValueError, match="too large for dtype\\('float32'\\)"):
-        check_sequences(_Holder(), X, reset=True, dtype=np.float32)
+        _check(_Holder(), X, reset=True, dtype=np.float32)
 
 
 @pytest.mark.parametrize(
@@ -235,7 +252,7 @@ def test_values_too_large_for_float32_are_rejected(X):
 )
 def test_empty_sequences_are_rejected(X, match):
     with pytest.raises(ValueError, match=match):
-        check_sequences(_Holder(), X, reset=True, dtype=np.float64)
+        _check(_Holder(), X, reset=True, dtype=np.float64)
 
 
 def test_a_list_whose_items_disagree_on_n_features_is_rejected():
@@ -243,12 +260,12 @@ def test_a_list_whose_items_disagree_on_n_features_is_rejected():
     with pytest.raises(
         ValueError, match="Sequence 2 has 3 features per step but sequence 0 has 2"
     ):
-        check_sequences(_Holder(), X, reset=True, dtype=np.float64)
+        _check(_Holder(), X, reset=True, dtype=np.float64)
 
 
 def test_a_list_item_with_3_dimensions_is_rejected():
     with pytest.raises(ValueError, match="Sequence 1 has 3 dimensions"):
-        check_sequences(
+        _check(
             _Holder(), [np.zeros((2, 1)), np.zeros((2, 1, 1))], reset=True, dtype=float
         )
 
@@ -264,7 +281,7 @@ def test_a_list_item_with_3_dimensions_is_rejected():
 )
 def test_complex_input_is_rejected(X, error, match):
     with pytest.raises(error, match=match):
-        check_sequences(_Holder(), X, reset=True, dtype=np.float64)
+        _check(_Holder(), X, reset=True, dtype=np.float64)
 
 
 @pytest.mark.parametrize(
@@ -283,7 +300,7 @@ def test_complex_input_is_rejected(X, error, match):
 )
 def test_strings_are_rejected(X, error, match):
     with pytest.raises(error, match=match):
-        check_sequences(_Holder(), X, reset=True, dtype=np.float64)
+        _check(_Holder(), X, reset=True, dtype=np.float64)
 
 
 def test_masked_holes_between_steps_are_rejected():
@@ -291,7 +308,7 @@ def test_masked_holes_between_steps_are_rejected():
     mask[1, 2] = True  # step 2 of sequence 1, between present steps
     X = np.ma.MaskedArray(np.zeros((3, 4, 2)), mask=mask)
     with pytest.raises(ValueError, match="Sequences \\[1\\] have masked steps between"):
-        check_sequences(_Holder(), X, reset=True, dtype=np.float64)
+        _check(_Holder(), X, reset=True, dtype=np.float64)
 
 
 def test_masking_part_of_a_step_is_rejected():
@@ -299,7 +316,7 @@ def test_masking_part_of_a_step_is_rejected():
     mask[0, 0, 1] = True
     X = np.ma.MaskedArray(np.zeros((2, 3, 2)), mask=mask)
     with pytest.raises(ValueError, match="must mask whole steps"):
-        check_sequences(_Holder(), X, reset=True, dtype=np.float64)
+        _check(_Holder(), X, reset=True, dtype=np.float64)
 
 
 def test_a_fully_masked_sequence_is_rejected():
@@ -307,22 +324,22 @@ def test_a_fully_masked_sequence_is_rejected():
     mask[2] = True
     X = np.ma.MaskedArray(np.zeros((3, 2, 1)), mask=mask)
     with pytest.raises(ValueError, match="Sequences \\[2\\] have every step masked"):
-        check_sequences(_Holder(), X, reset=True, dtype=np.float64)
+        _check(_Holder(), X, reset=True, dtype=np.float64)
 
 
 def test_check_n_sequences():
-    seqs = check_sequences(_Holder(), np.zeros((3, 2)), reset=True, dtype=float)
+    seqs = _check(_Holder(), np.zeros((3, 2)), reset=True, dtype=float)
     check_n_sequences(seqs, 3)
     with pytest.raises(ValueError, match="X has 3 sequences but y has 4 entries"):
         check_n_sequences(seqs, 4)
 
 
-# Sequences.pack ---------------------------------------------------------------
+# Ragged.pack -------------------------------------------------------------------
 
 
 def test_pack_uniform_lengths_is_time_major():
     X = np.arange(2 * 3 * 4 * 1.0).reshape(4, 3, 2)  # 4 sequences of 3 steps
-    seqs = check_sequences(_Holder(), X, reset=True, dtype=np.float64)
+    seqs = _check(_Holder(), X, reset=True, dtype=np.float64)
     rows, packing = seqs.pack()
     assert packing.is_uniform
     assert_array_equal(packing.batch_sizes, [4, 4, 4])
@@ -332,7 +349,7 @@ def test_pack_uniform_lengths_is_time_major():
 
 def test_pack_a_subset_keeps_the_batch_order():
     X = np.arange(5 * 2 * 1.0).reshape(5, 2)
-    seqs = check_sequences(_Holder(), X, reset=True, dtype=np.float64)
+    seqs = _check(_Holder(), X, reset=True, dtype=np.float64)
     idx = np.array([3, 0, 4])
     rows, packing = seqs.pack(idx)
     assert_array_equal(seqs.data[rows, 0], X[idx].T.ravel())
@@ -343,7 +360,7 @@ def test_pack_variable_lengths_gathers_each_step_of_each_sequence():
         np.full((n, 1), 10.0 * i) + np.arange(n)[:, None]
         for i, n in enumerate([2, 4, 1, 3])
     ]
-    seqs = check_sequences(_Holder(), X, reset=True, dtype=np.float64)
+    seqs = _check(_Holder(), X, reset=True, dtype=np.float64)
     idx = np.array([2, 1, 3])  # batch of sequences 2, 1 and 3
     rows, packing = seqs.pack(idx)
     assert not packing.is_uniform
@@ -361,7 +378,7 @@ def test_pack_masked_rows_skips_the_masked_steps():
     X = np.arange(8.0).reshape(2, 4)
     mask = np.zeros((2, 4), dtype=bool)
     mask[0, :3] = True  # sequence 0 is just step 3
-    seqs = check_sequences(
+    seqs = _check(
         _Holder(), np.ma.MaskedArray(X, mask=mask), reset=True, dtype=np.float64
     )
     rows, packing = seqs.pack()
@@ -371,15 +388,15 @@ def test_pack_masked_rows_skips_the_masked_steps():
 
 
 def test_subset_shares_the_data():
-    seqs = check_sequences(_Holder(), np.zeros((4, 3)), reset=True, dtype=float)
+    seqs = _check(_Holder(), np.zeros((4, 3)), reset=True, dtype=float)
     sub = seqs.subset([1, 3])
-    assert isinstance(sub, Sequences)
+    assert isinstance(sub, Ragged)
     assert sub.data is seqs.data
     assert_array_equal(sub.starts, [3, 9])
     assert len(sub) == 2
 
 
-# _is_sequence_list and check_X_forms -------------------------------------------
+# _is_list_of_sequences and check_X_forms -------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -397,8 +414,8 @@ def test_subset_shares_the_data():
         ("abc", False),
     ],
 )
-def test_is_sequence_list(X, expected):
-    assert _is_sequence_list(X) is expected
+def test_is_list_of_sequences(X, expected):
+    assert _is_list_of_sequences(X) is expected
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,8 @@ enforces it). The estimators are thin layers over it.
 Modules
 -------
 packing
-    Variable-length batches in PyTorch's packed layout.
+    Variable-length batches in PyTorch's packed layout; sequences as runs of
+    rows of one flat array (``Ragged``).
 cells
     RNN, LSTM and GRU cells: one step forward and backward.
 layers
@@ -16,10 +17,17 @@ network
     A whole network with its head, forward, backward and loss_and_grad.
 stepper
     One step at a time with preallocated buffers, for generation.
+batched
+    Inference over many sequences, chunk by chunk, in an order that makes
+    every output independent of the rest of the batch.
+streams
+    A token corpus read as parallel streams of windows, the state carried
+    between windows (truncated backpropagation through time).
 losses
     Softmax cross-entropy and squared error, fused with their gradients.
 optimizers
-    Adam and SGD (momentum, Nesterov), global-norm clipping, L2 penalty.
+    Adam and SGD (momentum, Nesterov), global-norm clipping, L2 penalty,
+    all over the flat parameter and gradient buffers.
 params
     The flat parameter buffer and initialisers.
 memory
@@ -31,7 +39,14 @@ gradcheck
 
 from .network import HEADS, LOSSES, RecurrentNetwork
 from .optimizers import AdamOptimizer, SGDOptimizer, add_l2_penalty, clip_grad_norm
-from .packing import Packing, pack_array, pack_sequences, unpack_sequences
+from .packing import (
+    Packing,
+    Ragged,
+    pack_array,
+    pack_rows,
+    pack_sequences,
+    unpack_sequences,
+)
 from .stepper import Stepper
 
 __all__ = [
@@ -39,12 +54,14 @@ __all__ = [
     "LOSSES",
     "AdamOptimizer",
     "Packing",
+    "Ragged",
     "RecurrentNetwork",
     "SGDOptimizer",
     "Stepper",
     "add_l2_penalty",
     "clip_grad_norm",
     "pack_array",
+    "pack_rows",
     "pack_sequences",
     "unpack_sequences",
 ]

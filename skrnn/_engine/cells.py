@@ -26,21 +26,139 @@ vectorised and several times faster than ``scipy.special.expit``. The factor
 0.5 is folded once into the columns of the weights of the sigmoid gates
 (:meth:`forward_weights`); multiplying by 0.5 is exact in binary floating
 point, so the result is the same as applying the scale at every step.
+
+A cell also owns the arrays of its steps (:meth:`allocate`,
+:meth:`allocate_backward`, into a :class:`DirectionBuffers`) and, after the
+backward loop, reduces its own weight gradients (:meth:`weight_grads`), so
+that the time loop of :mod:`~skrnn._engine.layers` is the same for every
+cell.
 """
 
 import numpy as np
+from scipy import sparse
 
-__all__ = ["RNNCell", "LSTMCell", "GRUCell", "CELLS", "make_cell"]
+__all__ = [
+    "RNNCell",
+    "LSTMCell",
+    "GRUCell",
+    "CELLS",
+    "DirectionBuffers",
+    "StepWeights",
+    "make_cell",
+]
 
 
-class _Buffers:
-    """Plain namespace of the arrays one direction of one layer works in."""
+class StepWeights:
+    """The weights of one direction as its forward step uses them.
+
+    Parameters
+    ----------
+    W_xh : ndarray of shape (n_inputs, n_gates * H)
+        Input weights (sigmoid-gate columns scaled by 0.5).
+    b_in : ndarray of shape (n_gates * H,)
+        Bias added to the input projection.
+    W_hh : ndarray of shape (H, n_gates * H)
+        Recurrent weights (sigmoid-gate columns scaled by 0.5).
+    b_hh : ndarray of shape (n_gates * H,) or None
+        Bias added to the recurrent product (the GRU's; None otherwise).
+    """
+
+    __slots__ = ("W_xh", "b_in", "W_hh", "b_hh")
+
+    def __init__(self, W_xh, b_in, W_hh, b_hh):
+        self.W_xh, self.b_in, self.W_hh, self.b_hh = W_xh, b_in, W_hh, b_hh
+
+
+class DirectionBuffers:
+    """The arrays one direction of one layer works in, forward then backward.
+
+    ``N`` packed rows, ``B`` sequences, hidden size ``H``, ``G`` gates. An
+    array a cell does not use stays None.
+
+    Attributes
+    ----------
+    gates : ndarray of shape (N, G * H)
+        The input projection, then the gate activations, then (backward)
+        the gradient of the input pre-activations.
+    h_state : ndarray of shape (B, H)
+        The running hidden state of every sequence.
+    h_out : ndarray of shape (N, H)
+        The hidden state at every packed row.
+    h_prev : ndarray of shape (N, H) or None
+        The previous hidden state at every row (kept for the backward pass).
+    scratch : ndarray of shape (B, G * H)
+        Scratch rows of a step.
+    need_cache : bool
+        Whether the forward steps keep what the backward pass needs.
+    c_state, c_prev, tanh_c : ndarray or None
+        LSTM: the running cell state ``(B, H)``; the previous cell state and
+        ``tanh(c)`` at every row ``(N, H)`` (kept for the backward pass).
+    scratch_h : ndarray of shape (B, H) or None
+        LSTM and GRU: scratch rows of width ``H``.
+    gh_n : ndarray of shape (N, H) or None
+        GRU: ``h_{t-1} @ W_hn + b_hn`` at every row.
+    dh_state, dc_state : ndarray of shape (B, H) or None
+        Backward: the running gradients of the hidden (and cell) state.
+    d_rec : ndarray of shape (N, G * H) or None
+        GRU backward: the gradient of the recurrent pre-activations.
+    """
+
+    __slots__ = (
+        "gates",
+        "h_state",
+        "h_out",
+        "h_prev",
+        "scratch",
+        "need_cache",
+        "c_state",
+        "c_prev",
+        "tanh_c",
+        "scratch_h",
+        "gh_n",
+        "dh_state",
+        "dc_state",
+        "d_rec",
+    )
+
+    def __init__(self, gates, h_state, h_out, h_prev, scratch, need_cache):
+        self.gates, self.h_state, self.h_out = gates, h_state, h_out
+        self.h_prev, self.scratch, self.need_cache = h_prev, scratch, need_cache
+        self.c_state = self.c_prev = self.tanh_c = self.scratch_h = None
+        self.gh_n = self.dh_state = self.dc_state = self.d_rec = None
 
 
 def _affine_half(x):
     """In place: ``x <- 0.5 * x + 0.5`` (turns ``tanh(z/2)`` into sigmoid(z))."""
     x *= 0.5
     x += 0.5
+
+
+def _token_weight_grad(codes, D, n_tokens):
+    """``onehot(codes).T @ D`` without forming the one-hot matrix.
+
+    Parameters
+    ----------
+    codes : ndarray of int, shape (N,)
+    D : ndarray of shape (N, K)
+    n_tokens : int
+
+    Returns
+    -------
+    ndarray of shape (n_tokens, K)
+    """
+    N = codes.shape[0]
+    onehot_T = sparse.csr_matrix(
+        (np.ones(N, dtype=D.dtype), codes, np.arange(N + 1)), shape=(N, n_tokens)
+    ).T
+    return np.asarray(onehot_T @ D)
+
+
+def _input_weight_grad(x, d_in, token_input, out):
+    """Write ``x.T @ d_in`` (a scatter-add of rows for token codes) into ``out``."""
+    if token_input:
+        out[...] = _token_weight_grad(x, d_in, out.shape[0])
+    else:
+        np.matmul(x.T, d_in, out=out)
 
 
 class _Cell:
@@ -78,20 +196,26 @@ class _Cell:
         return scale
 
     def forward_weights(self, p, hidden_size):
-        """Weights as the forward loop uses them.
+        """Weights as the forward step uses them.
+
+        Parameters
+        ----------
+        p : dict of str to ndarray
+            The cell's parameters, by name.
+        hidden_size : int
 
         Returns
         -------
-        W_xh, b_in, W_hh, b_hh : ndarray or None
+        StepWeights
             The input weights and the bias folded into the input projection,
             the recurrent weights and the bias added after the recurrent
             product (None when there is none), with the columns of the
             sigmoid gates scaled by 0.5.
         """
         if not self.sigmoid_gates:
-            return p["W_xh"], p["b_h"], p["W_hh"], None
+            return StepWeights(p["W_xh"], p["b_h"], p["W_hh"], None)
         s = self._column_scale(hidden_size, p["W_hh"].dtype)
-        return p["W_xh"] * s, p["b_h"] * s, p["W_hh"] * s, None
+        return StepWeights(p["W_xh"] * s, p["b_h"] * s, p["W_hh"] * s, None)
 
     def init_biases(self, p, hidden_size):
         """Set the initial biases in place (zeros unless the cell says)."""
@@ -99,7 +223,7 @@ class _Cell:
             p[name][...] = 0
 
     def allocate(self, XW, h0, c0, n_rows, need_cache):
-        """Buffers for one direction of one layer.
+        """Buffers for the forward steps of one direction of one layer.
 
         Parameters
         ----------
@@ -111,19 +235,55 @@ class _Cell:
         n_rows : int
         need_cache : bool
             Keep what backpropagation needs.
+
+        Returns
+        -------
+        DirectionBuffers
         """
         H = h0.shape[1]
-        buf = _Buffers()
-        buf.gates = XW
-        buf.h_state = h0.copy()
-        buf.h_out = np.empty((n_rows, H), dtype=XW.dtype)
-        buf.h_prev = np.empty((n_rows, H), dtype=XW.dtype) if need_cache else None
-        buf.tmp = np.empty((h0.shape[0], XW.shape[1]), dtype=XW.dtype)
-        buf.need_cache = need_cache
-        return buf
+        return DirectionBuffers(
+            gates=XW,
+            h_state=h0.copy(),
+            h_out=np.empty((n_rows, H), dtype=XW.dtype),
+            h_prev=np.empty((n_rows, H), dtype=XW.dtype) if need_cache else None,
+            scratch=np.empty((h0.shape[0], XW.shape[1]), dtype=XW.dtype),
+            need_cache=need_cache,
+        )
 
-    def _recurrent_product(self, W_hh, h, out):
-        np.matmul(h, W_hh, out=out)
+    def allocate_backward(self, buf, dh_n, dc_n):
+        """Add the backward pass's arrays to forward buffers, in place.
+
+        Parameters
+        ----------
+        buf : DirectionBuffers
+            From :meth:`allocate` with ``need_cache=True``, after the forward
+            steps.
+        dh_n, dc_n : ndarray of shape (batch, H) or None
+            Gradients with respect to the final states (sorted order; None
+            means zero). Copied.
+        """
+        B, H = buf.h_state.shape
+        dtype = buf.gates.dtype
+        buf.dh_state = np.zeros((B, H), dtype) if dh_n is None else dh_n.astype(dtype)
+
+    def weight_grads(self, buf, x, token_input, grads):
+        """Reduce the parameters' gradients after the backward steps.
+
+        Parameters
+        ----------
+        buf : DirectionBuffers
+            After the backward steps: ``gates`` holds the gradient of the
+            input pre-activations of every row.
+        x : ndarray of shape (N, n_inputs), or int ndarray of shape (N,)
+            The direction's input (token codes when ``token_input``).
+        token_input : bool
+        grads : dict of str to ndarray
+            Views where the gradients are written (assigned).
+        """
+        d_in = buf.gates
+        np.matmul(buf.h_prev.T, d_in, out=grads["W_hh"])
+        np.sum(d_in, axis=0, out=grads["b_h"])
+        _input_weight_grad(x, d_in, token_input, grads["W_xh"])
 
 
 class RNNCell(_Cell):
@@ -142,15 +302,15 @@ class RNNCell(_Cell):
         super().__init__(activation)
 
     def forward_step(self, W, buf, a, b):
-        """One step: rows ``a:b`` of the packed buffers."""
+        """One step: rows ``a:b`` of the packed buffers (``W``: StepWeights)."""
         n = b - a
         g = buf.gates[a:b]
         h = buf.h_state[:n]
         if buf.need_cache:
             buf.h_prev[a:b] = h
-        tmp = buf.tmp[:n]
-        np.matmul(h, W.W_hh, out=tmp)
-        g += tmp
+        scratch = buf.scratch[:n]
+        np.matmul(h, W.W_hh, out=scratch)
+        g += scratch
         if self.activation == "tanh":
             np.tanh(g, out=g)
         else:
@@ -165,10 +325,10 @@ class RNNCell(_Cell):
         g = buf.gates[a:b]  # holds h_t
         if self.activation == "tanh":
             # d pre = dh * (1 - h^2)
-            tmp = buf.tmp[:n]
-            np.multiply(g, g, out=tmp)
-            np.subtract(1, tmp, out=tmp)
-            np.multiply(dh, tmp, out=g)
+            scratch = buf.scratch[:n]
+            np.multiply(g, g, out=scratch)
+            np.subtract(1, scratch, out=scratch)
+            np.multiply(dh, scratch, out=g)
         else:
             np.multiply(dh, g > 0, out=g)
         np.matmul(g, p["W_hh"].T, out=dh)
@@ -184,7 +344,8 @@ class LSTMCell(_Cell):
         c_t = f * c_{t-1} + i * g
         h_t = o * tanh(c_t)
 
-    The forget-gate bias starts at 1 (Jozefowicz et al., 2015).
+    The forget-gate bias starts at 1 (Jozefowicz et al., 2015). In the code,
+    ``g`` is the block of all four gates and ``cand`` the candidate gate.
     """
 
     name = "lstm"
@@ -204,11 +365,17 @@ class LSTMCell(_Cell):
         buf.c_prev = np.empty((n_rows, H), dtype=XW.dtype) if need_cache else None
         # tanh(c_t), kept for the backward pass
         buf.tanh_c = np.empty((n_rows, H), dtype=XW.dtype) if need_cache else None
-        buf.tmp_h = np.empty((h0.shape[0], H), dtype=XW.dtype)
+        buf.scratch_h = np.empty((h0.shape[0], H), dtype=XW.dtype)
         return buf
 
+    def allocate_backward(self, buf, dh_n, dc_n):
+        super().allocate_backward(buf, dh_n, dc_n)
+        B, H = buf.h_state.shape
+        dtype = buf.gates.dtype
+        buf.dc_state = np.zeros((B, H), dtype) if dc_n is None else dc_n.astype(dtype)
+
     def forward_step(self, W, buf, a, b):
-        """One step: rows ``a:b`` of the packed buffers."""
+        """One step: rows ``a:b`` of the packed buffers (``W``: StepWeights)."""
         n = b - a
         H = buf.h_state.shape[1]
         g = buf.gates[a:b]
@@ -216,22 +383,22 @@ class LSTMCell(_Cell):
         if buf.need_cache:
             buf.h_prev[a:b] = h
             buf.c_prev[a:b] = c
-        tmp = buf.tmp[:n]
-        np.matmul(h, W.W_hh, out=tmp)
-        g += tmp
+        scratch = buf.scratch[:n]
+        np.matmul(h, W.W_hh, out=scratch)
+        g += scratch
         np.tanh(g, out=g)  # the i, f, o columns were pre-scaled by 0.5
         _affine_half(g[:, : 2 * H])
         _affine_half(g[:, 3 * H :])
-        i, f, gg, o = g[:, :H], g[:, H : 2 * H], g[:, 2 * H : 3 * H], g[:, 3 * H :]
+        i, f, cand, o = g[:, :H], g[:, H : 2 * H], g[:, 2 * H : 3 * H], g[:, 3 * H :]
         c *= f
-        t = buf.tmp_h[:n]
-        np.multiply(i, gg, out=t)
-        c += t
+        scratch_h = buf.scratch_h[:n]
+        np.multiply(i, cand, out=scratch_h)
+        c += scratch_h
         if buf.need_cache:
             tc = buf.tanh_c[a:b]
             np.tanh(c, out=tc)
         else:
-            tc = t
+            tc = scratch_h
             np.tanh(c, out=tc)
         np.multiply(o, tc, out=buf.h_out[a:b])
         h[...] = buf.h_out[a:b]
@@ -242,38 +409,38 @@ class LSTMCell(_Cell):
         H = buf.dh_state.shape[1]
         dh, dc = buf.dh_state[:n], buf.dc_state[:n]
         g = buf.gates[a:b]
-        i, f, gg, o = g[:, :H], g[:, H : 2 * H], g[:, 2 * H : 3 * H], g[:, 3 * H :]
+        i, f, cand, o = g[:, :H], g[:, H : 2 * H], g[:, 2 * H : 3 * H], g[:, 3 * H :]
         tc = buf.tanh_c[a:b]
-        t1, t2 = buf.tmp[:n, :H], buf.tmp[:n, H : 2 * H]
+        s1, s2 = buf.scratch[:n, :H], buf.scratch[:n, H : 2 * H]
         # dc += dh * o * (1 - tanh(c)^2)
-        np.multiply(dh, o, out=t1)
-        np.multiply(tc, tc, out=t2)
-        np.subtract(1, t2, out=t2)
-        t2 *= t1
-        dc += t2
+        np.multiply(dh, o, out=s1)
+        np.multiply(tc, tc, out=s2)
+        np.subtract(1, s2, out=s2)
+        s2 *= s1
+        dc += s2
         # d o_pre = dh * tanh(c) * o * (1 - o)
-        np.multiply(o, o, out=t1)
-        np.subtract(o, t1, out=o)
+        np.multiply(o, o, out=s1)
+        np.subtract(o, s1, out=o)
         o *= dh
         o *= tc
-        # d g_pre = dc * i * (1 - g^2), kept in t2 until g is no longer needed
-        np.multiply(gg, gg, out=t2)
-        np.subtract(1, t2, out=t2)
-        t2 *= i
-        t2 *= dc
-        # d i_pre = dc * g * i * (1 - i)
-        np.multiply(i, i, out=t1)
-        np.subtract(i, t1, out=i)
-        i *= gg
+        # d cand_pre = dc * i * (1 - cand^2), in s2 until cand is not needed
+        np.multiply(cand, cand, out=s2)
+        np.subtract(1, s2, out=s2)
+        s2 *= i
+        s2 *= dc
+        # d i_pre = dc * cand * i * (1 - i)
+        np.multiply(i, i, out=s1)
+        np.subtract(i, s1, out=i)
+        i *= cand
         i *= dc
-        gg[...] = t2
+        cand[...] = s2
         # d f_pre = dc * c_prev * f * (1 - f); then dc_prev = dc * f
-        np.multiply(f, f, out=t1)
-        np.subtract(f, t1, out=t1)
-        t1 *= buf.c_prev[a:b]
-        t1 *= dc
+        np.multiply(f, f, out=s1)
+        np.subtract(f, s1, out=s1)
+        s1 *= buf.c_prev[a:b]
+        s1 *= dc
         dc *= f
-        f[...] = t1
+        f[...] = s1
         np.matmul(g, p["W_hh"].T, out=dh)
 
 
@@ -290,7 +457,7 @@ class GRUCell(_Cell):
     Applying the reset gate after the recurrent product lets the products of
     all three gates be one matrix multiplication per step. ``W_xh`` stacks
     ``[W_xr, W_xz, W_xn]`` in its columns; likewise ``W_hh``, ``b_xh``,
-    ``b_hh``.
+    ``b_hh``. In the code, the candidate ``n`` is ``cand``.
     """
 
     name = "gru"
@@ -311,43 +478,47 @@ class GRUCell(_Cell):
 
     def forward_weights(self, p, hidden_size):
         s = self._column_scale(hidden_size, p["W_hh"].dtype)
-        return p["W_xh"] * s, p["b_xh"] * s, p["W_hh"] * s, p["b_hh"] * s
+        return StepWeights(p["W_xh"] * s, p["b_xh"] * s, p["W_hh"] * s, p["b_hh"] * s)
 
     def allocate(self, XW, h0, c0, n_rows, need_cache):
         buf = super().allocate(XW, h0, c0, n_rows, need_cache)
         H = h0.shape[1]
         # h_{t-1} @ W_hn + b_hn, kept for the backward pass
         buf.gh_n = np.empty((n_rows, H), dtype=XW.dtype) if need_cache else None
-        buf.tmp_h = np.empty((h0.shape[0], H), dtype=XW.dtype)
+        buf.scratch_h = np.empty((h0.shape[0], H), dtype=XW.dtype)
         return buf
 
+    def allocate_backward(self, buf, dh_n, dc_n):
+        super().allocate_backward(buf, dh_n, dc_n)
+        buf.d_rec = np.empty_like(buf.gates)
+
     def forward_step(self, W, buf, a, b):
-        """One step: rows ``a:b`` of the packed buffers."""
+        """One step: rows ``a:b`` of the packed buffers (``W``: StepWeights)."""
         n = b - a
         H = buf.h_state.shape[1]
         g = buf.gates[a:b]
         h = buf.h_state[:n]
         if buf.need_cache:
             buf.h_prev[a:b] = h
-        gh = buf.tmp[:n]
+        gh = buf.scratch[:n]
         np.matmul(h, W.W_hh, out=gh)
         gh += W.b_hh
         rz = g[:, : 2 * H]
         rz += gh[:, : 2 * H]
         np.tanh(rz, out=rz)  # pre-scaled by 0.5
         _affine_half(rz)
-        r, z, nn = g[:, :H], g[:, H : 2 * H], g[:, 2 * H :]
+        r, z, cand = g[:, :H], g[:, H : 2 * H], g[:, 2 * H :]
         gh_n = gh[:, 2 * H :]
         if buf.need_cache:
             buf.gh_n[a:b] = gh_n
         gh_n *= r
-        nn += gh_n
-        np.tanh(nn, out=nn)
+        cand += gh_n
+        np.tanh(cand, out=cand)
         # h_t = n + z * (h_{t-1} - n)
-        t = buf.tmp_h[:n]
-        np.subtract(h, nn, out=t)
-        t *= z
-        np.add(nn, t, out=buf.h_out[a:b])
+        scratch_h = buf.scratch_h[:n]
+        np.subtract(h, cand, out=scratch_h)
+        scratch_h *= z
+        np.add(cand, scratch_h, out=buf.h_out[a:b])
         h[...] = buf.h_out[a:b]
 
     def backward_step(self, p, buf, a, b):
@@ -361,36 +532,43 @@ class GRUCell(_Cell):
         H = buf.dh_state.shape[1]
         dh = buf.dh_state[:n]
         g = buf.gates[a:b]
-        r, z, nn = g[:, :H], g[:, H : 2 * H], g[:, 2 * H :]
+        r, z, cand = g[:, :H], g[:, H : 2 * H], g[:, 2 * H :]
         hp = buf.h_prev[a:b]
         d_rec = buf.d_rec[a:b]
         dr_h, dz_h, dn_h = d_rec[:, :H], d_rec[:, H : 2 * H], d_rec[:, 2 * H :]
-        t = buf.tmp[:n, :H]
+        scratch = buf.scratch[:n, :H]
         # dz_pre = dh * (h_prev - n) * z * (1 - z)
-        np.subtract(hp, nn, out=dz_h)
+        np.subtract(hp, cand, out=dz_h)
         dz_h *= dh
-        np.multiply(z, z, out=t)
-        np.subtract(z, t, out=t)
-        dz_h *= t
+        np.multiply(z, z, out=scratch)
+        np.subtract(z, scratch, out=scratch)
+        dz_h *= scratch
         # dn_pre = dh * (1 - z) * (1 - n^2)
-        np.multiply(nn, nn, out=t)
-        np.subtract(1, t, out=t)
-        np.subtract(1, z, out=nn)
-        nn *= dh
-        nn *= t
+        np.multiply(cand, cand, out=scratch)
+        np.subtract(1, scratch, out=scratch)
+        np.subtract(1, z, out=cand)
+        cand *= dh
+        cand *= scratch
         # dh_prev (direct part) = dh * z
         dh *= z
         # dr_pre = dn_pre * gh_n * r * (1 - r); d(gh_n) = dn_pre * r
-        np.multiply(nn, r, out=dn_h)
-        np.multiply(r, r, out=t)
-        np.subtract(r, t, out=r)
-        r *= nn
+        np.multiply(cand, r, out=dn_h)
+        np.multiply(r, r, out=scratch)
+        np.subtract(r, scratch, out=r)
+        r *= cand
         r *= buf.gh_n[a:b]
         dr_h[...] = r
         z[...] = dz_h
-        t = buf.tmp_h[:n]
-        np.matmul(d_rec, p["W_hh"].T, out=t)
-        dh += t
+        dh_rec = buf.scratch_h[:n]
+        np.matmul(d_rec, p["W_hh"].T, out=dh_rec)
+        dh += dh_rec
+
+    def weight_grads(self, buf, x, token_input, grads):
+        d_in, d_rec = buf.gates, buf.d_rec
+        np.matmul(buf.h_prev.T, d_rec, out=grads["W_hh"])
+        np.sum(d_in, axis=0, out=grads["b_xh"])
+        np.sum(d_rec, axis=0, out=grads["b_hh"])
+        _input_weight_grad(x, d_in, token_input, grads["W_xh"])
 
 
 CELLS = {"rnn": RNNCell, "lstm": LSTMCell, "gru": GRUCell}

@@ -3,12 +3,16 @@
 
 Shapes use ``N`` for the number of packed rows (the sum of the sequence
 lengths), ``B`` for the number of sequences, ``H`` for the hidden size and
-``G`` for the number of gates of the cell.
+``n_gates`` for the number of gates of the cell.
 
 Performance shape (see ``design/ENGINE.md``): the input projection of all
 steps is one matrix product (or a row gather for token input) before the
 loop; the loop does one product per step forward and one per step backward;
-the weight gradients are one product each after the loop.
+the weight gradients are one product each after the loop, reduced by the
+cell (:meth:`~.cells.RNNCell.weight_grads`). The input projection and the
+dense head are functions of their own (:func:`input_projection`,
+:func:`dense_head`), shared with the one-step loop of
+:class:`~skrnn._engine.stepper.Stepper`, as is the cell's ``forward_step``.
 
 A forward direction runs steps ``0 .. T-1`` and the batch shrinks as
 sequences end; a reverse direction runs ``T-1 .. 0`` and the batch grows as
@@ -21,16 +25,17 @@ last step and initial-state gradients come out at its first.
 """
 
 import numpy as np
-from scipy import sparse
-
-from .cells import _Buffers
 
 __all__ = [
+    "DirectionCache",
+    "cell_params",
+    "dense_head",
     "direction_forward",
     "direction_backward",
+    "input_projection",
+    "layer_param_name",
     "stack_forward",
     "stack_backward",
-    "layer_param_name",
 ]
 
 
@@ -39,34 +44,113 @@ def layer_param_name(name, layer, reverse):
     return f"{name}_l{layer}" + ("_reverse" if reverse else "")
 
 
-def _input_projection(W_xh, b_in, x, token_input):
-    """``x @ W_xh + b_in`` for dense ``x`` of shape (N, F); a row gather for codes."""
-    if token_input:
-        XW = np.take(W_xh, x, axis=0)
-    else:
-        XW = x @ W_xh
-    XW += b_in
-    return XW
-
-
-def _token_weight_grad(codes, D, n_tokens):
-    """``onehot(codes).T @ D`` without forming the one-hot matrix.
+def cell_params(views, cell, layer, reverse):
+    """The views of one direction's cell parameters, by their cell names.
 
     Parameters
     ----------
-    codes : ndarray of int, shape (N,)
-    D : ndarray of shape (N, K)
-    n_tokens : int
+    views : dict of str to ndarray
+        Views of all the parameters (or gradients), named by
+        :func:`layer_param_name`.
+    cell : cell object
+    layer : int
+    reverse : bool
 
     Returns
     -------
-    ndarray of shape (n_tokens, K)
+    dict of str to ndarray
+        ``{"W_xh": ..., "W_hh": ..., biases}``.
     """
-    N = codes.shape[0]
-    onehot_T = sparse.csr_matrix(
-        (np.ones(N, dtype=D.dtype), codes, np.arange(N + 1)), shape=(N, n_tokens)
-    ).T
-    return np.asarray(onehot_T @ D)
+    return {
+        name: views[layer_param_name(name, layer, reverse)] for name in cell.param_names
+    }
+
+
+def input_projection(weights, x, token_input, out=None):
+    """``x @ W_xh + b_in`` for every row: the input part of the gates.
+
+    Parameters
+    ----------
+    weights : StepWeights
+        From the cell's ``forward_weights``.
+    x : ndarray of shape (N, n_inputs), or int ndarray of shape (N,)
+        Input rows, or token codes when ``token_input`` (then a row gather
+        of ``W_xh``, the product of one-hot rows without forming them).
+    token_input : bool
+    out : ndarray of shape (N, n_gates * H), default=None
+        Where to write the result (a new array when None).
+
+    Returns
+    -------
+    ndarray of shape (N, n_gates * H)
+        ``out`` when given.
+    """
+    if token_input:
+        projection = np.take(weights.W_xh, x, axis=0, out=out)
+    else:
+        projection = np.matmul(x, weights.W_xh, out=out)
+    projection += weights.b_in
+    return projection
+
+
+def dense_head(features, W_hy, b_y, out=None):
+    """``features @ W_hy + b_y``: the network's dense output layer.
+
+    Parameters
+    ----------
+    features : ndarray of shape (n, n_directions * H)
+    W_hy : ndarray of shape (n_directions * H, n_outputs)
+    b_y : ndarray of shape (n_outputs,)
+    out : ndarray of shape (n, n_outputs), default=None
+        Where to write the result (a new array when None).
+
+    Returns
+    -------
+    ndarray of shape (n, n_outputs)
+        ``out`` when given.
+    """
+    y = np.matmul(features, W_hy, out=out)
+    y += b_y
+    return y
+
+
+class DirectionCache:
+    """What :func:`direction_backward` needs from :func:`direction_forward`.
+
+    Attributes
+    ----------
+    cell : cell object
+    params : dict of str to ndarray
+        The direction's parameters (unscaled).
+    buffers : DirectionBuffers
+        The forward pass's arrays; the backward pass overwrites them.
+    x : ndarray
+        The direction's input rows (or token codes).
+    token_input : bool
+    steps : range
+        The time steps, in the order the forward pass ran them.
+    offsets : list of int
+        The packing's step offsets.
+    consumed : bool
+        Set by the backward pass, which may run once.
+    """
+
+    __slots__ = (
+        "cell",
+        "params",
+        "buffers",
+        "x",
+        "token_input",
+        "steps",
+        "offsets",
+        "consumed",
+    )
+
+    def __init__(self, cell, params, buffers, x, token_input, steps, offsets):
+        self.cell, self.params, self.buffers = cell, params, buffers
+        self.x, self.token_input = x, token_input
+        self.steps, self.offsets = steps, offsets
+        self.consumed = False
 
 
 def direction_forward(cell, p, x, packing, reverse, h0, c0, need_cache, token_input):
@@ -94,25 +178,20 @@ def direction_forward(cell, p, x, packing, reverse, h0, c0, need_cache, token_in
         The hidden state at every packed row.
     h_n, c_n : ndarray of shape (B, H)
         Final states in sorted order (``c_n`` is None unless LSTM).
-    cache : object or None
+    cache : DirectionCache or None
     """
     H = p["W_hh"].shape[0]
-    W = _Buffers()
-    W_xh, b_in, W.W_hh, W.b_hh = cell.forward_weights(p, H)
-    XW = _input_projection(W_xh, b_in, x, token_input)
+    weights = cell.forward_weights(p, H)
+    XW = input_projection(weights, x, token_input)
     buf = cell.allocate(XW, h0, c0, packing.n_rows, need_cache)
-    off = packing.offsets.tolist()
+    offsets = packing.offsets.tolist()
     steps = range(packing.n_steps - 1, -1, -1) if reverse else range(packing.n_steps)
     for t in steps:
-        cell.forward_step(W, buf, off[t], off[t + 1])
-    c_n = buf.c_state if cell.has_cell_state else None
+        cell.forward_step(weights, buf, offsets[t], offsets[t + 1])
     cache = None
     if need_cache:
-        cache = _Buffers()
-        cache.buf, cache.p, cache.x = buf, p, x
-        cache.steps, cache.off, cache.token_input = steps, off, token_input
-        cache.cell = cell
-    return buf.h_out, buf.h_state, c_n, cache
+        cache = DirectionCache(cell, p, buf, x, token_input, steps, offsets)
+    return buf.h_out, buf.h_state, buf.c_state, cache
 
 
 def direction_backward(cache, dh_out, dh_n, dc_n, grads, need_dx):
@@ -120,7 +199,7 @@ def direction_backward(cache, dh_out, dh_n, dc_n, grads, need_dx):
 
     Parameters
     ----------
-    cache : object
+    cache : DirectionCache
         From :func:`direction_forward` with ``need_cache=True``. It is
         consumed: its buffers are overwritten by the gradients.
     dh_out : ndarray of shape (N, H) or None
@@ -140,37 +219,20 @@ def direction_backward(cache, dh_out, dh_n, dc_n, grads, need_dx):
         Gradients with respect to the initial states (``dc0`` None unless
         LSTM).
     """
-    if getattr(cache, "consumed", False):
+    if cache.consumed:
         raise RuntimeError("This forward cache was already used by a backward pass.")
     cache.consumed = True
-    cell, buf, p, off = cache.cell, cache.buf, cache.p, cache.off
-    B, H = buf.h_state.shape
-    dtype = buf.gates.dtype
-    buf.dh_state = np.zeros((B, H), dtype) if dh_n is None else dh_n.astype(dtype)
-    if cell.has_cell_state:
-        buf.dc_state = np.zeros((B, H), dtype) if dc_n is None else dc_n.astype(dtype)
-    if cell.name == "gru":
-        buf.d_rec = np.empty_like(buf.gates)
+    cell, buf, p, offsets = cache.cell, cache.buffers, cache.params, cache.offsets
+    cell.allocate_backward(buf, dh_n, dc_n)
     for t in reversed(cache.steps):
-        a, b = off[t], off[t + 1]
+        a, b = offsets[t], offsets[t + 1]
         if dh_out is not None:
             buf.dh_state[: b - a] += dh_out[a:b]
         cell.backward_step(p, buf, a, b)
-    d_in = buf.gates  # d(input pre-activations), (N, G*H)
-    d_rec = buf.d_rec if cell.name == "gru" else d_in
-    np.matmul(buf.h_prev.T, d_rec, out=grads["W_hh"])
-    if cell.name == "gru":
-        np.sum(d_in, axis=0, out=grads["b_xh"])
-        np.sum(d_rec, axis=0, out=grads["b_hh"])
-    else:
-        np.sum(d_in, axis=0, out=grads["b_h"])
-    if cache.token_input:
-        grads["W_xh"][...] = _token_weight_grad(cache.x, d_in, p["W_xh"].shape[0])
-    else:
-        np.matmul(cache.x.T, d_in, out=grads["W_xh"])
+    cell.weight_grads(buf, cache.x, cache.token_input, grads)
+    d_in = buf.gates  # d(input pre-activations), (N, n_gates * H)
     dx = d_in @ p["W_xh"].T if need_dx and not cache.token_input else None
-    dc0 = buf.dc_state if cell.has_cell_state else None
-    return dx, buf.dh_state, dc0
+    return dx, buf.dh_state, buf.dc_state
 
 
 def _dropout_mask(rng, shape, rate, dtype):
@@ -179,9 +241,69 @@ def _dropout_mask(rng, shape, rate, dtype):
     return keep.astype(dtype) * dtype.type(1.0 / (1.0 - rate))
 
 
+def _layer_dropout(x, layer, dropout, rng):
+    """The input of ``layer`` after dropout, and the mask (None without).
+
+    Dropout applies to the inputs of layers 1 and above, in training (when
+    ``rng`` is given).
+    """
+    if not (layer > 0 and dropout > 0 and rng is not None):
+        return x, None
+    mask = _dropout_mask(rng, x.shape, dropout, x.dtype)
+    return x * mask, mask
+
+
+def _layer_forward(cell, param_views, x, packing, layer, states, options):
+    """Run both directions of one layer; write their final states.
+
+    Parameters
+    ----------
+    cell : cell object
+    param_views : dict of ndarray
+    x : ndarray
+        The layer's input rows (or token codes for the first layer).
+    packing : Packing
+    layer : int
+    states : tuple of (h0, c0, h_n, c_n)
+        The stack's initial states, and the arrays where the final states
+        of the layer's directions are written (``c0``, ``c_n`` None unless
+        LSTM).
+    options : dict
+        ``n_directions``, ``need_cache`` and ``token_input`` (of the
+        stack's input).
+
+    Returns
+    -------
+    out : ndarray of shape (N, n_directions * H)
+    dir_caches : list of DirectionCache or None
+    """
+    h0, c0, h_n, c_n = states
+    n_dir = options["n_directions"]
+    outs, dir_caches = [], []
+    for d in range(n_dir):
+        k = layer * n_dir + d
+        out, h_n[k], c_n_k, cache = direction_forward(
+            cell,
+            cell_params(param_views, cell, layer, d == 1),
+            x,
+            packing,
+            d == 1,
+            h0[k],
+            None if c0 is None else c0[k],
+            options["need_cache"],
+            options["token_input"] and layer == 0,
+        )
+        if c_n is not None:
+            c_n[k] = c_n_k
+        outs.append(out)
+        dir_caches.append(cache)
+    out = outs[0] if n_dir == 1 else np.concatenate(outs, axis=1)
+    return out, dir_caches
+
+
 def stack_forward(
     cell,
-    P,
+    param_views,
     x,
     packing,
     h0,
@@ -199,7 +321,7 @@ def stack_forward(
     Parameters
     ----------
     cell : cell object
-    P : dict of ndarray
+    param_views : dict of ndarray
         All parameters, named by :func:`layer_param_name`.
     x : ndarray of shape (N, n_inputs), or int ndarray of shape (N,)
     packing : Packing
@@ -223,44 +345,68 @@ def stack_forward(
         Final states, sorted order (``c_n`` None unless LSTM).
     cache : list or None
     """
-    n_dir = 2 if bidirectional else 1
     h_n = np.empty_like(h0)
     c_n = np.empty_like(c0) if cell.has_cell_state else None
+    states = (h0, c0, h_n, c_n)
+    n_dir = 2 if bidirectional else 1
+    options = dict(n_directions=n_dir, need_cache=need_cache, token_input=token_input)
     caches = []
     for layer in range(num_layers):
-        mask = None
-        if layer > 0 and dropout > 0 and rng is not None:
-            mask = _dropout_mask(rng, x.shape, dropout, x.dtype)
-            x = x * mask
-        outs, dir_caches = [], []
-        for d in range(n_dir):
-            k = layer * n_dir + d
-            p = {
-                name: P[layer_param_name(name, layer, d == 1)]
-                for name in cell.param_names
-            }
-            out, hn, cn, cache = direction_forward(
-                cell,
-                p,
-                x,
-                packing,
-                d == 1,
-                h0[k],
-                None if c0 is None else c0[k],
-                need_cache,
-                token_input and layer == 0,
-            )
-            h_n[k] = hn
-            if c_n is not None:
-                c_n[k] = cn
-            outs.append(out)
-            dir_caches.append(cache)
-        x = outs[0] if n_dir == 1 else np.concatenate(outs, axis=1)
+        x, mask = _layer_dropout(x, layer, dropout, rng)
+        x, dir_caches = _layer_forward(
+            cell, param_views, x, packing, layer, states, options
+        )
         caches.append((dir_caches, mask))
     return x, h_n, c_n, (caches if need_cache else None)
 
 
-def stack_backward(caches, d_out, dh_n, dc_n, G, *, need_dx):
+def _layer_backward(
+    dir_caches, layer, d_out, final_grads, initial_grads, grad_views, want_dx
+):
+    """Backpropagate through both directions of one layer.
+
+    Parameters
+    ----------
+    dir_caches : list of DirectionCache
+    layer : int
+    d_out : ndarray of shape (N, n_directions * H) or None
+        Gradient with respect to the layer's output.
+    final_grads : tuple of (dh_n, dc_n)
+        Gradients with respect to the stack's final states (or None).
+    initial_grads : tuple of (dh0, dc0)
+        Arrays where the gradients with respect to the layer's initial
+        states are written (``dc0`` None unless LSTM).
+    grad_views : dict of ndarray
+    want_dx : bool
+
+    Returns
+    -------
+    dx : ndarray of shape (N, n_inputs) or None
+        Summed over the directions.
+    """
+    dh_n, dc_n = final_grads
+    dh0, dc0 = initial_grads
+    n_dir = len(dir_caches)
+    dx = None
+    for d, cache in enumerate(dir_caches):
+        k = layer * n_dir + d
+        H = cache.buffers.h_state.shape[1]
+        dx_d, dh0[k], dc0_k = direction_backward(
+            cache,
+            None if d_out is None else d_out[:, d * H : (d + 1) * H],
+            None if dh_n is None else dh_n[k],
+            None if dc_n is None else dc_n[k],
+            cell_params(grad_views, cache.cell, layer, d == 1),
+            want_dx,
+        )
+        if dc0 is not None:
+            dc0[k] = dc0_k
+        if dx_d is not None:
+            dx = dx_d if dx is None else dx + dx_d
+    return dx
+
+
+def stack_backward(caches, d_out, dh_n, dc_n, grad_views, *, need_dx):
     """Backpropagate through a stack built by :func:`stack_forward`.
 
     Parameters
@@ -271,8 +417,8 @@ def stack_backward(caches, d_out, dh_n, dc_n, G, *, need_dx):
         Gradient with respect to the packed output of the last layer.
     dh_n, dc_n : ndarray of shape (num_layers * n_directions, B, H) or None
         Gradient with respect to the final states.
-    G : dict of ndarray
-        Gradient views, named as the parameters.
+    grad_views : dict of ndarray
+        Views of the gradient buffer, named as the parameters.
     need_dx : bool
         Return the gradient with respect to a dense input.
 
@@ -284,36 +430,23 @@ def stack_backward(caches, d_out, dh_n, dc_n, G, *, need_dx):
     """
     n_dir = len(caches[0][0])
     first = caches[0][0][0]
-    B, H = first.buf.h_state.shape
-    dtype = first.buf.gates.dtype
-    has_c = first.cell.has_cell_state
+    B, H = first.buffers.h_state.shape
+    dtype = first.buffers.gates.dtype
     n_states = len(caches) * n_dir
     dh0 = np.empty((n_states, B, H), dtype)
-    dc0 = np.empty((n_states, B, H), dtype) if has_c else None
+    dc0 = np.empty((n_states, B, H), dtype) if first.cell.has_cell_state else None
     dx = None
     for layer in range(len(caches) - 1, -1, -1):
         dir_caches, mask = caches[layer]
-        want_dx = need_dx or layer > 0
-        dx = None
-        for d, cache in enumerate(dir_caches):
-            k = layer * n_dir + d
-            g = {
-                name: G[layer_param_name(name, layer, d == 1)]
-                for name in cache.cell.param_names
-            }
-            dh_out = None if d_out is None else d_out[:, d * H : (d + 1) * H]
-            dxd, dh0[k], dc0k = direction_backward(
-                cache,
-                dh_out,
-                None if dh_n is None else dh_n[k],
-                None if dc_n is None else dc_n[k],
-                g,
-                want_dx,
-            )
-            if has_c:
-                dc0[k] = dc0k
-            if dxd is not None:
-                dx = dxd if dx is None else dx + dxd
+        dx = _layer_backward(
+            dir_caches,
+            layer,
+            d_out,
+            (dh_n, dc_n),
+            (dh0, dc0),
+            grad_views,
+            need_dx or layer > 0,
+        )
         if mask is not None:
             dx *= mask
         d_out = dx

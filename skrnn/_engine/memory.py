@@ -167,33 +167,54 @@ def activation_bytes(
     int
     """
     cls = _cell_class(cell)
-    G, has_c = cls.n_gates, cls.has_cell_state
     F, H, L = int(n_inputs), int(hidden_size), int(num_layers)
     n_out = 0 if head is None else int(n_outputs)
     D = 2 if bidirectional else 1
     N, B = int(n_rows), int(n_sequences)
-    n_state_arrays = 2 if has_c else 1
     head_rows = N if head in ("all", None) else B
     values = 0 if token_input else N * F  # the gathered input rows
     values += 2 * head_rows * (n_out + D * H)  # outputs, their gradient, features
+    sizes = (N, B, H, L, D)
     if training:
-        values += L * D * _training_layer_values(cls, N, B, H)
-        # inputs of the layers above the first: the concatenated directions,
-        # or a dropout mask and the masked copy
-        copies = 2 if dropout > 0 else (1 if D == 2 else 0)
-        values += (L - 1) * copies * N * D * H
-        if D == 2 and head == "last":  # the last layer's, until the head
-            values += N * D * H
-        if L > 1:  # backward: the input gradients of a layer, summed
-            values += (4 if D == 2 else 2) * N * D * H
-        # initial, final (sorted and unsorted) states and their gradients
-        values += 4 * n_state_arrays * L * D * B * H
+        values += _training_values(cls, sizes, dropout, head)
     else:
-        # one layer at a time: its gates and outputs, the layer below's
-        values += N * (G * H + (2 * D + 1) * H) + B * (G * H + 4 * H)
-        values += 3 * n_state_arrays * L * D * B * H
+        values += _inference_values(cls, sizes)
     itemsize = np.dtype(dtype).itemsize
     return values * itemsize + 4 * N * _INDEX_BYTES
+
+
+def _training_values(cls, sizes, dropout, head):
+    """Numbers a training batch keeps in the recurrent stack and its states.
+
+    ``sizes`` is ``(N, B, H, L, D)``: rows, sequences, hidden size, layers,
+    directions.
+    """
+    N, B, H, L, D = sizes
+    values = L * D * _training_layer_values(cls, N, B, H)
+    # inputs of the layers above the first: the concatenated directions,
+    # or a dropout mask and the masked copy
+    copies = 2 if dropout > 0 else (1 if D == 2 else 0)
+    values += (L - 1) * copies * N * D * H
+    if D == 2 and head == "last":  # the last layer's, until the head
+        values += N * D * H
+    if L > 1:  # backward: the input gradients of a layer, summed
+        values += (4 if D == 2 else 2) * N * D * H
+    # initial, final (sorted and unsorted) states and their gradients
+    n_state_arrays = 2 if cls.has_cell_state else 1
+    return values + 4 * n_state_arrays * L * D * B * H
+
+
+def _inference_values(cls, sizes):
+    """Numbers a forward pass without cache keeps (one layer at a time).
+
+    ``sizes`` is ``(N, B, H, L, D)``, as for :func:`_training_values`.
+    """
+    N, B, H, L, D = sizes
+    G = cls.n_gates
+    # one layer at a time: its gates and outputs, the layer below's
+    values = N * (G * H + (2 * D + 1) * H) + B * (G * H + 4 * H)
+    n_state_arrays = 2 if cls.has_cell_state else 1
+    return values + 3 * n_state_arrays * L * D * B * H
 
 
 def _init_bytes(n_inputs, hidden_size, bidirectional):
@@ -225,10 +246,9 @@ def estimate_fit_bytes(
     """Peak bytes of training a network on batches of the given size.
 
     The parameters, their gradient, the optimizer's arrays and
-    ``param_copies`` more parameter-sized copies (the caller's checkpoints),
-    plus the largest of one training batch, one forward pass and
-    ``copies_between_batches`` copies made between batches; or the
-    initialisation's peak, if higher.
+    ``param_copies`` more copies, plus the largest of a training batch, a
+    forward pass and ``copies_between_batches`` copies; or the peak of the
+    initialisation, if higher.
 
     Parameters
     ----------
@@ -239,55 +259,69 @@ dropout, head, token_input, dtype
     n_sequences, n_rows : int
         Sequences and packed rows of the largest training batch.
     forward_batch : tuple of (int, int) or None, default=None
-        Sequences and rows of the largest forward pass without cache
-        (validation), if any.
-    param_copies : int, default=0
-        Further copies of the parameters the caller keeps during training.
-    copies_between_batches : int, default=0
-        Copies of the parameters the caller makes between batches (when no
-        batch's arrays are held), such as a new checkpoint.
+        Sequences and rows of the largest forward pass without cache, if any.
+    param_copies, copies_between_batches : int, default=0
+        Copies of the parameters the caller keeps during training (its
+        checkpoints), and makes between batches (a new checkpoint).
 
     Returns
     -------
-    n_bytes : int
-    n_params : int
-        The parameters of the network (:func:`count_parameters`).
+    n_bytes, n_params : int
+        The peak, and the parameters of the network (:func:`count_parameters`).
 
     Examples
     --------
-    >>> n_bytes, n_params = estimate_fit_bytes(
-    ...     "lstm", 3, 2**62, 2, n_sequences=10, n_rows=100)
-    >>> n_bytes > 2**128, n_params > 2**126
-    (True, True)
+    >>> estimate_fit_bytes("lstm", 3, 2**62, 2, n_sequences=10, n_rows=100)[0] > 2**128
+    True
     """
-    net = dict(
-        num_layers=num_layers,
-        bidirectional=bidirectional,
-        head=head,
-    )
+    net = dict(num_layers=num_layers, bidirectional=bidirectional, head=head)
     n_params = count_parameters(cell, n_inputs, hidden_size, n_outputs, **net)
+    params = n_params * np.dtype(dtype).itemsize
+    batch = dict(net, n_outputs=n_outputs, dropout=dropout, token_input=token_input)
+    network = (cell, n_inputs, hidden_size, dtype)
+    working = _working_bytes(network, batch, (n_sequences, n_rows), forward_batch)
+    working = max(working, int(copies_between_batches) * params)
+    init = params + _init_bytes(n_inputs, hidden_size, bidirectional)
+    return max(_held_bytes(params, solver, param_copies) + working, init), n_params
+
+
+def _held_bytes(param_bytes, solver, param_copies):
+    """Bytes held during the whole training, whatever the batch.
+
+    The parameters, their gradient, the optimizer's state and scratch
+    buffers, and ``param_copies`` copies of the parameters.
+    """
     n_state, n_scratch = optimizer_arrays(solver)
-    itemsize = np.dtype(dtype).itemsize
-    params = n_params * itemsize
-    fixed = (2 + n_state + n_scratch + int(param_copies)) * params
-    batch = dict(
-        net, dropout=dropout, token_input=token_input, dtype=dtype, n_outputs=n_outputs
-    )
+    return (2 + n_state + n_scratch + int(param_copies)) * param_bytes
+
+
+def _working_bytes(network, options, train_batch, forward_batch):
+    """The larger of a training batch's arrays and a forward pass's.
+
+    Parameters
+    ----------
+    network : tuple of (cell, n_inputs, hidden_size, dtype)
+    options : dict
+        The other arguments of :func:`activation_bytes` but the batch's.
+    train_batch : tuple of (int, int)
+        Sequences and rows of the largest training batch.
+    forward_batch : tuple of (int, int) or None
+        Sequences and rows of the largest forward pass without cache.
+
+    Returns
+    -------
+    int
+    """
+    cell, n_inputs, hidden_size, dtype = network
+    net = dict(options, dtype=dtype)
+    B, N = train_batch
     working = activation_bytes(
-        cell, n_inputs, hidden_size, n_sequences=n_sequences, n_rows=n_rows, **batch
+        cell, n_inputs, hidden_size, n_sequences=B, n_rows=N, **net
     )
     if forward_batch is not None:
         B, N = forward_batch
         forward = activation_bytes(
-            cell,
-            n_inputs,
-            hidden_size,
-            n_sequences=B,
-            n_rows=N,
-            training=False,
-            **batch,
+            cell, n_inputs, hidden_size, n_sequences=B, n_rows=N, training=False, **net
         )
         working = max(working, forward)
-    working = max(working, int(copies_between_batches) * params)
-    init = params + _init_bytes(n_inputs, hidden_size, bidirectional)
-    return max(fixed + working, init), n_params
+    return working

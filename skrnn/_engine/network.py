@@ -15,7 +15,13 @@ outputs and targets) are in the layout of the :class:`~.packing.Packing`.
 import numpy as np
 
 from .cells import make_cell
-from .layers import layer_param_name, stack_backward, stack_forward
+from .layers import (
+    cell_params,
+    dense_head,
+    layer_param_name,
+    stack_backward,
+    stack_forward,
+)
 from .losses import softmax_cross_entropy, squared_error
 from .params import ParamLayout, glorot_uniform, orthogonal
 
@@ -27,8 +33,22 @@ HEADS = ("last", "all", None)
 LOSSES = {"cross_entropy": softmax_cross_entropy, "squared_error": squared_error}
 
 
-class _Cache:
-    """What :meth:`RecurrentNetwork.backward` needs from a forward pass."""
+class ForwardCache:
+    """What :meth:`RecurrentNetwork.backward` needs from a forward pass.
+
+    Attributes
+    ----------
+    stack : list
+        The recurrent stack's cache (see :func:`~.layers.stack_forward`).
+    packing : Packing
+    features : ndarray or None
+        The head's input (None without a head).
+    """
+
+    __slots__ = ("stack", "packing", "features")
+
+    def __init__(self, stack, packing, features):
+        self.stack, self.packing, self.features = stack, packing, features
 
 
 class RecurrentNetwork:
@@ -115,6 +135,16 @@ class RecurrentNetwork:
         return [n for n in self.layout.names if n.startswith("W_")]
 
     @property
+    def weight_spans(self):
+        """list of (int, int): ``(start, stop)`` of each weight matrix.
+
+        Where the parameters of :attr:`weight_names` lie in the flat buffer,
+        in storage order: the ``spans`` of
+        :func:`~.optimizers.add_l2_penalty`.
+        """
+        return [self.layout.offsets[n] for n in self.weight_names]
+
+    @property
     def n_states(self):
         """int: number of state vectors per sequence (layers x directions)."""
         return self.num_layers * self.n_directions
@@ -136,23 +166,20 @@ class RecurrentNetwork:
         params : ndarray of shape (layout.size,)
         """
         flat = self.layout.zeros()
-        P = self.layout.views(flat)
-        H, G = self.hidden_size, self.cell.n_gates
+        param_views = self.layout.views(flat)
+        H, n_gates = self.hidden_size, self.cell.n_gates
         for layer in range(self.num_layers):
             for d in range(self.n_directions):
-                p = {
-                    n: P[layer_param_name(n, layer, d == 1)]
-                    for n in self.cell.param_names
-                }
+                p = cell_params(param_views, self.cell, layer, d == 1)
                 n_in = p["W_xh"].shape[0]
-                for k in range(G):
+                for k in range(n_gates):
                     cols = slice(k * H, (k + 1) * H)
                     p["W_xh"][:, cols] = glorot_uniform(rng, n_in, H, (n_in, H))
                     p["W_hh"][:, cols] = orthogonal(rng, H)
                 self.cell.init_biases(p, H)
         if self.head is not None:
             fan_in = self.n_directions * H
-            P["W_hy"][...] = glorot_uniform(
+            param_views["W_hy"][...] = glorot_uniform(
                 rng, fan_in, self.n_outputs, (fan_in, self.n_outputs)
             )
         return flat
@@ -207,16 +234,16 @@ class RecurrentNetwork:
             packed output ``(N, n_directions * H)`` for ``head=None``.
         h_n, c_n : ndarray of shape (n_states, B, H)
             Final states, caller's order (``c_n`` None unless LSTM).
-        cache : object or None
+        cache : ForwardCache or None
         """
         self._check_input(x, packing)
         has_c = self.cell.has_cell_state
         h0 = self._initial_state(h0, packing, "h0")
         c0 = self._initial_state(c0, packing, "c0") if has_c else None
-        P = self.layout.views(params)
+        param_views = self.layout.views(params)
         out, h_n, c_n, stack_cache = stack_forward(
             self.cell,
-            P,
+            param_views,
             x,
             packing,
             h0,
@@ -228,25 +255,30 @@ class RecurrentNetwork:
             need_cache=need_cache,
             token_input=self.token_input,
         )
-        if self.head == "all":
-            feats = out
-        elif self.head == "last":
-            feats = self._last_features(h_n)
-        if self.head is None:
-            y = out
-        else:
-            y = feats @ P["W_hy"]
-            y += P["b_y"]
-        if self.head == "last":
-            y = packing.unsort(y)
-        cache = None
-        if need_cache:
-            cache = _Cache()
-            cache.stack, cache.packing = stack_cache, packing
-            cache.feats = None if self.head is None else feats
+        y, features = self._head_forward(param_views, out, h_n, packing)
+        cache = ForwardCache(stack_cache, packing, features) if need_cache else None
         h_n = packing.unsort(h_n, axis=1)
         c_n = packing.unsort(c_n, axis=1) if has_c else None
         return y, h_n, c_n, cache
+
+    def _head_forward(self, param_views, out, h_n, packing):
+        """The head's output from the stack's output and final states.
+
+        Returns
+        -------
+        y : ndarray
+            As :meth:`forward` returns it (the stack's output without a
+            head; the caller's order for ``head='last'``).
+        features : ndarray or None
+            The head's input (None without a head).
+        """
+        if self.head is None:
+            return out, None
+        features = out if self.head == "all" else self._last_features(h_n)
+        y = dense_head(features, param_views["W_hy"], param_views["b_y"])
+        if self.head == "last":
+            y = packing.unsort(y)
+        return y, features
 
     def _last_features(self, h_n):
         """Final states of the last layer's directions, side by side: (B, D*H)."""
@@ -259,7 +291,7 @@ class RecurrentNetwork:
         Parameters
         ----------
         params : ndarray of shape (layout.size,)
-        cache : object
+        cache : ForwardCache
             From :meth:`forward` with ``need_cache=True`` (consumed).
         dy : ndarray or None
             Gradient with respect to ``y``, same shape and order.
@@ -277,37 +309,60 @@ class RecurrentNetwork:
             ``dc0`` None unless LSTM).
         """
         packing = cache.packing
-        P = self.layout.views(params)
+        param_views = self.layout.views(params)
         grads = self.layout.zeros()
-        G = self.layout.views(grads)
-        H, D = self.hidden_size, self.n_directions
+        grad_views = self.layout.views(grads)
         dh_n = None if dh_n is None else packing.sort(dh_n, axis=1).copy()
         dc_n = None if dc_n is None else packing.sort(dc_n, axis=1)
-        d_out = None
-        if self.head is None:
-            d_out = dy
-        elif dy is not None:
-            if self.head == "last":
-                dy = packing.sort(dy)
-            np.matmul(cache.feats.T, dy, out=G["W_hy"])
-            np.sum(dy, axis=0, out=G["b_y"])
-            d_feats = dy @ P["W_hy"].T
-            if self.head == "all":
-                d_out = d_feats
-            else:
-                if dh_n is None:
-                    dh_n = np.zeros(
-                        (self.n_states, packing.n_sequences, H), dtype=self.dtype
-                    )
-                first = (self.num_layers - 1) * D
-                for d in range(D):
-                    dh_n[first + d] += d_feats[:, d * H : (d + 1) * H]
+        d_out = dy
+        if self.head is not None:
+            d_out, dh_n = self._head_backward(
+                param_views["W_hy"], cache, dy, dh_n, grad_views
+            )
         dx, dh0, dc0 = stack_backward(
-            cache.stack, d_out, dh_n, dc_n, G, need_dx=need_dx
+            cache.stack, d_out, dh_n, dc_n, grad_views, need_dx=need_dx
         )
         dh0 = packing.unsort(dh0, axis=1)
         dc0 = None if dc0 is None else packing.unsort(dc0, axis=1)
         return grads, dx, dh0, dc0
+
+    def _head_backward(self, W_hy, cache, dy, dh_n, grad_views):
+        """Backpropagate through the head; write its weights' gradients.
+
+        Parameters
+        ----------
+        W_hy : ndarray of shape (n_directions * H, n_outputs)
+        cache : ForwardCache
+        dy : ndarray or None
+            Gradient with respect to the head's output (caller's order).
+        dh_n : ndarray of shape (n_states, B, H) or None
+            Gradient with respect to the final states, sorted order (a copy:
+            the head's part is added to it in place).
+        grad_views : dict of ndarray
+
+        Returns
+        -------
+        d_out : ndarray of shape (N, n_directions * H) or None
+            Gradient with respect to the stack's packed output.
+        dh_n : ndarray of shape (n_states, B, H) or None
+            ``dh_n`` with the head's gradient added (``head='last'``).
+        """
+        if dy is None:
+            return None, dh_n
+        packing, H = cache.packing, self.hidden_size
+        if self.head == "last":
+            dy = packing.sort(dy)
+        np.matmul(cache.features.T, dy, out=grad_views["W_hy"])
+        np.sum(dy, axis=0, out=grad_views["b_y"])
+        d_features = dy @ W_hy.T
+        if self.head == "all":
+            return d_features, dh_n
+        if dh_n is None:
+            dh_n = np.zeros((self.n_states, packing.n_sequences, H), dtype=self.dtype)
+        first = (self.num_layers - 1) * self.n_directions
+        for d in range(self.n_directions):
+            dh_n[first + d] += d_features[:, d * H : (d + 1) * H]
+        return None, dh_n
 
     def loss_and_grad(
         self,

@@ -4,19 +4,22 @@
 The update rules are those of scikit-learn's
 ``sklearn/neural_network/_stochastic_optimizers.py`` with a constant learning
 rate: :class:`SGDOptimizer` (momentum, Nesterov) and :class:`AdamOptimizer`
-(bias-corrected, Kingma & Ba 2014). Both work on a list of parameter arrays
-(in practice one flat contiguous array holding all the weights) and update
-them in place.
+(bias-corrected, Kingma & Ba 2014). Everything here works on the network's
+*flat* buffers: the parameters are one contiguous 1-D array (see
+:mod:`~.params`) and their gradient another of the same shape, so an update,
+the clipping and the penalty are a handful of vector operations.
 
-Every state array (velocities, Adam moments) and every scratch buffer has the
-dtype of its parameter, and all arithmetic is done with in-place ufuncs
+Every state array (velocity, Adam moments) and every scratch buffer has the
+dtype of the parameters, and all arithmetic is done with in-place ufuncs
 (``out=``) and Python-float scalars. A call to ``update_params`` therefore
 allocates no array: float32 parameters stay float32 with no float64
 temporaries.
 
 The optimizers keep only their state, never a reference to the parameters,
 so they pickle as plain attributes (the scratch buffers are dropped from the
-pickle and re-created on the next update).
+pickle and re-created on the next update). Pickles of the previous version,
+whose state was a list of arrays (``velocities``, ``ms``, ``vs``), load as
+the flat arrays of this one.
 """
 
 import math
@@ -26,32 +29,51 @@ import numpy as np
 __all__ = ["SGDOptimizer", "AdamOptimizer", "clip_grad_norm", "add_l2_penalty"]
 
 
-def _check_pairs(params, grads, what="grads"):
-    """Raise ValueError unless two lists of arrays agree in length and shapes."""
-    if len(params) != len(grads):
+def _check_flat(params):
+    """Raise ValueError unless ``params`` is one flat (1-D) ndarray."""
+    if not isinstance(params, np.ndarray) or params.ndim != 1:
+        shape = getattr(params, "shape", None)
         raise ValueError(
-            f"Got {len(grads)} {what} for {len(params)} parameter arrays; "
-            "the two lists must have the same length."
+            "params must be one flat 1-D ndarray (all the parameters in one "
+            f"buffer), got {type(params).__name__} of shape {shape}."
         )
-    for i, (param, grad) in enumerate(zip(params, grads, strict=True)):
-        if param.shape != grad.shape:
-            raise ValueError(
-                f"Shape mismatch at index {i}: parameter has shape {param.shape}, "
-                f"{what} has shape {grad.shape}."
-            )
+
+
+def _check_same_shape(params, grads, what="grads"):
+    """Raise ValueError unless two arrays have the same shape."""
+    if not (isinstance(params, np.ndarray) and isinstance(grads, np.ndarray)):
+        raise ValueError(
+            f"params and {what} must be ndarrays (flat buffers), got "
+            f"{type(params).__name__} and {type(grads).__name__}."
+        )
+    if params.shape != grads.shape:
+        raise ValueError(
+            f"Shape mismatch: params has shape {params.shape}, {what} has shape "
+            f"{grads.shape}."
+        )
+
+
+def _as_flat_state(arrays):
+    """One flat array from a previous version's list of state arrays."""
+    if len(arrays) == 1:
+        return arrays[0].reshape(-1)
+    return np.concatenate([a.reshape(-1) for a in arrays])
 
 
 class _BaseOptimizer:
-    """Shared machinery: scratch buffers, shape checks and the update loop.
+    """Shared machinery: scratch buffers, shape checks and pickling.
 
-    Subclasses define ``_n_scratch`` (buffers needed per parameter),
-    ``_state_arrays()`` (one state array per parameter, for shape checks) and
-    ``_update_one(param, grad, i, scratch)``.
+    Subclasses define ``_n_scratch`` (parameter-sized scratch buffers of an
+    update), ``_state_array()`` (a state array, for the shape checks),
+    ``_update(params, grads, scratch)`` and ``_LEGACY_STATE`` (the list
+    attributes of the previous version and the flat attribute each became).
     """
 
     _n_scratch = 0
+    _LEGACY_STATE = {}
 
-    def __init__(self, learning_rate_init):
+    def __init__(self, params, learning_rate_init):
+        _check_flat(params)
         # Python floats keep float32 arithmetic in float32 (NEP 50): a NumPy
         # float64 scalar would promote every ufunc to float64.
         self.learning_rate_init = float(learning_rate_init)
@@ -59,41 +81,41 @@ class _BaseOptimizer:
         self._scratch = None
 
     def update_params(self, params, grads):
-        """Update the parameters in place with the given gradients.
+        """Update the parameters in place with their gradient.
 
         Parameters
         ----------
-        params : list of ndarray
-            The arrays to update, in the order and with the shapes given at
-            construction. Each is modified in place.
-        grads : list of ndarray
-            Gradient of the loss with respect to each array of ``params``;
-            same length and shapes. Not modified.
+        params : ndarray of shape (n_params,)
+            The flat parameter buffer, of the shape and dtype given at
+            construction. Modified in place.
+        grads : ndarray of shape (n_params,)
+            Gradient of the loss with respect to ``params``. Not modified.
 
         Raises
         ------
         ValueError
-            If ``grads`` and ``params`` (or the optimizer's state) disagree in
-            length or shapes.
+            If ``grads``, ``params`` and the optimizer's state disagree in
+            shape.
         """
-        _check_pairs(params, grads)
-        _check_pairs(self._state_arrays(), params, what="params")
+        _check_same_shape(params, grads)
+        _check_same_shape(params, self._state_array(), what="the optimizer's state")
         if self._scratch is None:
-            self._scratch = [
-                [np.empty_like(s) for _ in range(self._n_scratch)]
-                for s in self._state_arrays()
-            ]
-        self._begin_step()
-        for i, (param, grad) in enumerate(zip(params, grads, strict=True)):
-            self._update_one(param, grad, i, self._scratch[i])
-
-    def _begin_step(self):
-        """Hook run once per update, before the per-array updates."""
+            state = self._state_array()
+            self._scratch = tuple(np.empty_like(state) for _ in range(self._n_scratch))
+        self._update(params, grads, self._scratch)
 
     def __getstate__(self):
         state = self.__dict__.copy()
         state["_scratch"] = None
         return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        for old, new in self._LEGACY_STATE.items():
+            if old in state:
+                state[new] = _as_flat_state(state.pop(old))
+        state["_scratch"] = None
+        self.__dict__.update(state)
 
 
 class SGDOptimizer(_BaseOptimizer):
@@ -101,9 +123,9 @@ class SGDOptimizer(_BaseOptimizer):
 
     Parameters
     ----------
-    params : list of ndarray
-        The parameter arrays (float32 or float64). Only their shapes and
-        dtypes are used, to create the velocities; no reference is kept.
+    params : ndarray of shape (n_params,)
+        The flat parameter buffer (float32 or float64). Only its shape and
+        dtype are used, to create the velocity; no reference is kept.
     learning_rate_init : float, default=0.1
         Constant learning rate ``lr``.
     momentum : float, default=0.9
@@ -115,8 +137,8 @@ class SGDOptimizer(_BaseOptimizer):
     ----------
     learning_rate : float
         The learning rate in use (constant, equal to ``learning_rate_init``).
-    velocities : list of ndarray
-        One velocity per parameter, same shape and dtype.
+    velocity : ndarray of shape (n_params,)
+        The velocity, of the parameters' dtype.
 
     See Also
     --------
@@ -138,35 +160,36 @@ class SGDOptimizer(_BaseOptimizer):
     --------
     >>> import numpy as np
     >>> w = np.array([1.0, -1.0])
-    >>> opt = SGDOptimizer([w], learning_rate_init=0.5, momentum=0.0)
-    >>> opt.update_params([w], [np.array([1.0, 2.0])])
+    >>> opt = SGDOptimizer(w, learning_rate_init=0.5, momentum=0.0)
+    >>> opt.update_params(w, np.array([1.0, 2.0]))
     >>> w
     array([ 0.5, -2. ])
     """
 
     _n_scratch = 2
+    _LEGACY_STATE = {"velocities": "velocity"}
 
     def __init__(self, params, learning_rate_init=0.1, momentum=0.9, nesterov=True):
-        super().__init__(learning_rate_init)
+        super().__init__(params, learning_rate_init)
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
-        self.velocities = [np.zeros_like(param) for param in params]
+        self.velocity = np.zeros_like(params)
 
-    def _state_arrays(self):
-        return self.velocities
+    def _state_array(self):
+        return self.velocity
 
-    def _update_one(self, param, grad, i, scratch):
+    def _update(self, params, grads, scratch):
         lr_grad, update = scratch
-        velocity = self.velocities[i]
-        np.multiply(grad, self.learning_rate, out=lr_grad)
+        velocity = self.velocity
+        np.multiply(grads, self.learning_rate, out=lr_grad)
         velocity *= self.momentum
         velocity -= lr_grad
         if self.nesterov:
             np.multiply(velocity, self.momentum, out=update)
             update -= lr_grad
-            param += update
+            params += update
         else:
-            param += velocity
+            params += velocity
 
 
 class AdamOptimizer(_BaseOptimizer):
@@ -174,9 +197,9 @@ class AdamOptimizer(_BaseOptimizer):
 
     Parameters
     ----------
-    params : list of ndarray
-        The parameter arrays (float32 or float64). Only their shapes and
-        dtypes are used, to create the moments; no reference is kept.
+    params : ndarray of shape (n_params,)
+        The flat parameter buffer (float32 or float64). Only its shape and
+        dtype are used, to create the moments; no reference is kept.
     learning_rate_init : float, default=0.001
         Step size ``lr``.
     beta_1 : float, default=0.9
@@ -192,10 +215,10 @@ class AdamOptimizer(_BaseOptimizer):
         The bias-corrected step size ``lr_t`` of the last update.
     t : int
         Number of updates done so far.
-    ms : list of ndarray
-        First moments, one per parameter, same shape and dtype.
-    vs : list of ndarray
-        Second moments, one per parameter, same shape and dtype.
+    m : ndarray of shape (n_params,)
+        First moment, of the parameters' dtype.
+    v : ndarray of shape (n_params,)
+        Second moment, of the parameters' dtype.
 
     See Also
     --------
@@ -230,151 +253,179 @@ class AdamOptimizer(_BaseOptimizer):
     --------
     >>> import numpy as np
     >>> w = np.zeros(2, dtype=np.float32)
-    >>> opt = AdamOptimizer([w], learning_rate_init=0.1)
-    >>> opt.update_params([w], [np.array([3.0, -0.5], dtype=np.float32)])
+    >>> opt = AdamOptimizer(w, learning_rate_init=0.1)
+    >>> opt.update_params(w, np.array([3.0, -0.5], dtype=np.float32))
     >>> w.round(4), w.dtype, opt.t
     (array([-0.1,  0.1], dtype=float32), dtype('float32'), 1)
     """
 
     _n_scratch = 2
+    _LEGACY_STATE = {"ms": "m", "vs": "v"}
 
     def __init__(
         self, params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8
     ):
-        super().__init__(learning_rate_init)
+        super().__init__(params, learning_rate_init)
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
         self.epsilon = float(epsilon)
         self.t = 0
-        self.ms = [np.zeros_like(param) for param in params]
-        self.vs = [np.zeros_like(param) for param in params]
+        self.m = np.zeros_like(params)
+        self.v = np.zeros_like(params)
 
-    def _state_arrays(self):
-        return self.ms
+    def _state_array(self):
+        return self.m
 
-    def _begin_step(self):
+    def _update(self, params, grads, scratch):
+        buf, update = scratch
+        m, v = self.m, self.v
         self.t += 1
         self.learning_rate = (
             self.learning_rate_init
             * math.sqrt(1.0 - self.beta_2**self.t)
             / (1.0 - self.beta_1**self.t)
         )
-
-    def _update_one(self, param, grad, i, scratch):
-        buf, update = scratch
-        m, v = self.ms[i], self.vs[i]
         # Same operations, in the same order, as scikit-learn: bit-identical.
         m *= self.beta_1
-        np.multiply(grad, 1.0 - self.beta_1, out=buf)
+        np.multiply(grads, 1.0 - self.beta_1, out=buf)
         m += buf
         v *= self.beta_2
-        np.square(grad, out=buf)
+        np.square(grads, out=buf)
         buf *= 1.0 - self.beta_2
         v += buf
         np.sqrt(v, out=buf)
         buf += self.epsilon
         np.multiply(m, -self.learning_rate, out=update)
         update /= buf
-        param += update
+        params += update
+
+
+def _global_norm(grads):
+    """L2 norm of ``grads``, overflow-safe for finite entries.
+
+    The sum of squares is taken in the gradient's dtype; when it overflows
+    (float32 entries beyond about 1e19) while every entry is finite, the norm
+    is recomputed in float64.
+    """
+    flat = grads.reshape(-1)  # a view for a contiguous array
+    norm = math.sqrt(float(np.dot(flat, flat)))
+    if not math.isfinite(norm) and np.isfinite(flat).all():
+        norm = float(np.linalg.norm(flat.astype(np.float64)))
+    return norm
 
 
 def clip_grad_norm(grads, max_norm):
-    """Clip gradients in place by their global L2 norm.
+    """Clip a flat gradient in place by its L2 norm.
 
-    The norm is taken over all arrays together, as if they were concatenated
-    into one vector. PyTorch's ``torch.nn.utils.clip_grad_norm_`` convention:
-    every gradient is multiplied by ``max_norm / (norm + 1e-6)`` when that
-    factor is below 1 (that is, when ``norm > max_norm - 1e-6``), so the
-    clipped norm is just under ``max_norm``; otherwise nothing changes.
+    PyTorch's ``torch.nn.utils.clip_grad_norm_`` convention: the gradient is
+    multiplied by ``max_norm / (norm + 1e-6)`` when that factor is below 1
+    (that is, when ``norm > max_norm - 1e-6``), so the clipped norm is just
+    under ``max_norm``; otherwise nothing changes. The factor is applied in
+    the gradient's dtype.
 
     Parameters
     ----------
-    grads : list of ndarray
-        Gradient arrays of any shapes, modified in place.
+    grads : ndarray of shape (n_params,)
+        The flat gradient, modified in place.
     max_norm : float or None
-        Largest allowed global norm; ``None`` only computes the norm.
+        Largest allowed norm; ``None`` only computes the norm.
 
     Returns
     -------
     total_norm : float
-        The global norm *before* clipping, computed in the gradients' dtype.
-        If it is not finite (inf or nan), the gradients are left untouched
-        (scaling by it would turn every entry into nan or zero) and the
-        non-finite value is returned: the caller should check
-        ``math.isfinite(total_norm)`` and raise a clear error.
+        The norm *before* clipping. It is computed in the gradient's dtype,
+        and again in float64 when the sum of squares overflows that dtype
+        while every entry is finite (float32 entries beyond about 1e19): such
+        a gradient is still clipped. If a gradient entry is not finite (inf
+        or nan), or a float64 gradient's norm exceeds float64's range, the
+        gradient is left untouched (scaling by the norm would turn every
+        entry into nan or zero) and the non-finite norm is returned: the
+        caller should check ``math.isfinite(total_norm)`` and raise a clear
+        error.
 
     Examples
     --------
     >>> import numpy as np
-    >>> g = [np.array([3.0]), np.array([[4.0]])]
+    >>> g = np.array([3.0, 4.0])
     >>> clip_grad_norm(g, max_norm=1.0)
     5.0
-    >>> round(float(np.hypot(g[0][0], g[1][0, 0])), 5)
+    >>> round(float(np.hypot(*g)), 5)
     1.0
     """
-    sq_norm = 0.0
-    for grad in grads:
-        flat = grad.ravel()  # a view for contiguous arrays
-        sq_norm += float(np.dot(flat, flat))
-    total_norm = math.sqrt(sq_norm)
+    total_norm = _global_norm(grads)
     if max_norm is None or not math.isfinite(total_norm):
         return total_norm
     coef = float(max_norm) / (total_norm + 1e-6)
     if coef < 1.0:
-        for grad in grads:
-            grad *= coef
+        grads *= coef
     return total_norm
 
 
-def add_l2_penalty(params, grads, alpha, scale=1.0):
+def _check_spans(spans, size):
+    """Raise ValueError unless every ``(start, stop)`` is a slice of ``size``."""
+    for start, stop in spans:
+        if not 0 <= start <= stop <= size:
+            raise ValueError(
+                f"Span ({start}, {stop}) is outside a buffer of size {size}."
+            )
+
+
+def add_l2_penalty(params, grads, alpha, scale, spans):
     """Add the gradient of an L2 penalty in place and return the penalty.
 
-    For each weight array ``w`` with gradient ``g``::
+    For each penalised part ``w = params[start:stop]``, with gradient
+    ``g = grads[start:stop]``::
 
         g += alpha * scale * w
         penalty = 0.5 * alpha * scale * sum(w**2)
 
-    As in scikit-learn's MLP, the caller passes only the arrays to penalise
-    (weights, not biases) and ``scale = 1 / n_samples`` for a loss that is
-    averaged over the samples.
+    As in scikit-learn's MLP, the caller penalises the weights, not the
+    biases (``spans=network.weight_spans``), with ``scale = 1 / n_samples``
+    for a loss that is averaged over the samples.
 
     Parameters
     ----------
-    params : list of ndarray
-        The weight arrays ``w`` to penalise. Not modified.
-    grads : list of ndarray
-        Their gradients, same length and shapes, modified in place.
+    params : ndarray of shape (n_params,)
+        The flat parameter buffer. Not modified.
+    grads : ndarray of shape (n_params,)
+        Its gradient, modified in place.
     alpha : float
         L2 regularisation strength (``alpha`` of the estimators).
-    scale : float, default=1.0
+    scale : float
         Extra factor, usually ``1 / n_samples``.
+    spans : sequence of (int, int)
+        ``(start, stop)`` of each penalised part of the buffers.
 
     Returns
     -------
     penalty : float
-        ``0.5 * alpha * scale * sum of w**2`` over all arrays.
+        ``0.5 * alpha * scale * sum of w**2`` over the parts; ``0.0`` (and
+        ``grads`` untouched) when ``alpha * scale`` is 0.
 
     Raises
     ------
     ValueError
-        If ``params`` and ``grads`` disagree in length or shapes.
+        If ``params`` and ``grads`` differ in shape, or a span is outside
+        them.
 
     Examples
     --------
     >>> import numpy as np
-    >>> w, g = np.array([1.0, 2.0]), np.zeros(2)
-    >>> add_l2_penalty([w], [g], alpha=0.1, scale=0.5)
+    >>> w, g = np.array([1.0, 2.0, 5.0]), np.zeros(3)
+    >>> add_l2_penalty(w, g, alpha=0.1, scale=0.5, spans=[(0, 2)])
     0.125
     >>> g
-    array([0.05, 0.1 ])
+    array([0.05, 0.1 , 0.  ])
     """
-    _check_pairs(params, grads)
+    _check_flat(params)
+    _check_same_shape(params, grads)
+    _check_spans(spans, params.shape[0])
     coef = float(alpha) * float(scale)
     if coef == 0.0:
         return 0.0
     sq_norm = 0.0
-    for w, grad in zip(params, grads, strict=True):
-        flat = w.ravel()
-        sq_norm += float(np.dot(flat, flat))
-        grad += coef * w
+    for start, stop in spans:
+        w = params[start:stop]
+        sq_norm += float(np.dot(w, w))
+        grads[start:stop] += coef * w
     return 0.5 * coef * sq_norm

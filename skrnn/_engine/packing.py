@@ -12,11 +12,28 @@ simply the time-major array ``(n_steps * batch, ...)``.
 The engine works in the sorted order; :class:`Packing` remembers the
 permutation so that callers can go back and forth with :meth:`Packing.sort`
 and :meth:`Packing.unsort`.
+
+There is one packer, :func:`pack_rows`: given where each sequence starts in
+a flat array of rows and its length, it returns the index of every packed
+row into that array, and the layout. :class:`Ragged` holds sequences in that
+form (one flat array, starts and lengths); :func:`pack_array` (a padded
+batch) and :func:`pack_sequences` (a list of arrays) reshape or concatenate
+their input to flat rows, then gather the rows :func:`pack_rows` gives.
 """
+
+import copy
+import zlib
 
 import numpy as np
 
-__all__ = ["Packing", "pack_sequences", "pack_array", "unpack_sequences"]
+__all__ = [
+    "Packing",
+    "Ragged",
+    "pack_array",
+    "pack_rows",
+    "pack_sequences",
+    "unpack_sequences",
+]
 
 
 class Packing:
@@ -122,6 +139,57 @@ class Packing:
         return seq, step
 
 
+def pack_rows(starts, lengths):
+    """Pack sequences stored as runs of rows of a flat data array.
+
+    The one packer of the engine: :func:`pack_array`, :func:`pack_sequences`
+    and :meth:`Ragged.pack` all go through it.
+
+    Parameters
+    ----------
+    starts : array-like of int, shape (n_sequences,)
+        Row of the flat data where each sequence starts, in the caller's
+        order. Sequence ``i`` is rows ``starts[i] : starts[i] + lengths[i]``.
+    lengths : array-like of int, shape (n_sequences,)
+        Length of each sequence (every length >= 1, see :class:`Packing`).
+
+    Returns
+    -------
+    rows : ndarray of int, shape (n_rows,)
+        Row of the flat data behind each packed row, in the packing's layout
+        (time-major, sequences longest first within a step): ``data[rows]``
+        is the packed batch, and the same ``rows`` gather per-step targets
+        or weights aligned with it.
+    packing : Packing
+        The layout.
+
+    Examples
+    --------
+    >>> rows, packing = pack_rows([0, 2], [2, 3])
+    >>> rows
+    array([2, 0, 3, 1, 4])
+    >>> packing.batch_sizes
+    array([2, 2, 1])
+    """
+    starts = np.asarray(starts)
+    packing = Packing(lengths)
+    if starts.shape != (packing.n_sequences,):
+        raise ValueError(
+            f"starts must have shape ({packing.n_sequences},) like lengths, "
+            f"got {starts.shape}."
+        )
+    if not np.issubdtype(starts.dtype, np.integer):
+        raise TypeError(f"starts must be integers, got dtype {starts.dtype}.")
+    starts = starts.astype(np.intp, copy=False)
+    if packing.is_uniform:
+        # time-major: row (t, j) is starts[j] + t
+        rows = (starts[None, :] + np.arange(packing.n_steps)[:, None]).reshape(-1)
+        return rows, packing
+    seq, step = packing.packed_index()
+    rows = starts[packing.order][seq] + step
+    return rows, packing
+
+
 def pack_sequences(sequences, dtype=None):
     """Pack a list of arrays of shape ``(n_steps_i, ...)``.
 
@@ -140,20 +208,15 @@ def pack_sequences(sequences, dtype=None):
     packing : Packing
         The layout.
     """
+    sequences = [np.asarray(s) for s in sequences]
+    if not sequences:
+        raise ValueError("lengths must be a non-empty 1-D array of integers.")
     lengths = np.array([len(s) for s in sequences], dtype=np.intp)
-    packing = Packing(lengths)
-    first = np.asarray(sequences[0])
-    dtype = first.dtype if dtype is None else dtype
-    data = np.empty((packing.n_rows,) + first.shape[1:], dtype=dtype)
-    if packing.is_uniform:
-        stacked = np.asarray(sequences, dtype=dtype)  # (B, T, ...)
-        stacked = packing.sort(stacked)
-        data[...] = np.swapaxes(stacked, 0, 1).reshape(data.shape)
-        return data, packing
-    for i, original in enumerate(packing.order):
-        rows = packing.offsets[: packing.lengths[i]] + i
-        data[rows] = sequences[original]
-    return data, packing
+    dtype = sequences[0].dtype if dtype is None else dtype
+    # Each sequence is cast on its own to dtype, as an assignment would.
+    flat = np.concatenate(sequences, axis=0, dtype=dtype, casting="unsafe")
+    rows, packing = pack_rows(np.cumsum(lengths) - lengths, lengths)
+    return np.take(flat, rows, axis=0), packing
 
 
 def pack_array(X, lengths=None, dtype=None):
@@ -164,8 +227,9 @@ def pack_array(X, lengths=None, dtype=None):
     X : ndarray of shape (batch, n_steps, ...)
         Batch-major padded sequences.
     lengths : array-like of int of shape (batch,), default=None
-        Valid length of each row; None means every row has ``n_steps`` steps.
-        Positions past a row's length are ignored (never read).
+        Valid length of each row (at most ``n_steps``); None means every row
+        has ``n_steps`` steps. Positions past a row's length are ignored
+        (never read).
     dtype : dtype, default=None
         dtype of the packed data (default: ``X.dtype``).
 
@@ -175,17 +239,18 @@ def pack_array(X, lengths=None, dtype=None):
     packing : Packing
     """
     X = np.asarray(X)
+    batch, n_steps = X.shape[:2]
     if lengths is None:
-        lengths = np.full(X.shape[0], X.shape[1], dtype=np.intp)
-    packing = Packing(lengths)
-    dtype = X.dtype if dtype is None else dtype
-    if packing.is_uniform:
-        Xs = packing.sort(X)
-        data = np.ascontiguousarray(np.swapaxes(Xs, 0, 1), dtype=dtype)
-        return data.reshape((packing.n_rows,) + X.shape[2:]), packing
-    seq, step = packing.packed_index()
-    data = np.asarray(X[packing.order[seq], step], dtype=dtype)
-    return data, packing
+        lengths = np.full(batch, n_steps, dtype=np.intp)
+    lengths = np.asarray(lengths)
+    if lengths.size and lengths.max() > n_steps:
+        raise ValueError(
+            f"A length ({lengths.max()}) exceeds the {n_steps} steps of X."
+        )
+    flat = X.reshape((batch * n_steps,) + X.shape[2:])
+    rows, packing = pack_rows(np.arange(batch) * n_steps, lengths)
+    data = np.take(flat, rows, axis=0)
+    return data.astype(X.dtype if dtype is None else dtype, copy=False), packing
 
 
 def unpack_sequences(data, packing):
@@ -208,3 +273,147 @@ def unpack_sequences(data, packing):
         rows = packing.offsets[: packing.lengths[i]] + i
         out[original] = data[rows]
     return out
+
+
+class Ragged:
+    """Sequences stored as contiguous runs of rows of one flat array.
+
+    Sequence ``i`` is ``data[starts[i] : starts[i] + lengths[i]]``. A 3-D
+    padded array of equal lengths is its reshape, a list of arrays their
+    concatenation; a minibatch is then packed with a single gather
+    (:meth:`pack`). Subsets share ``data``.
+
+    Parameters
+    ----------
+    data : ndarray of shape (n_rows, n_features) or (n_rows,)
+        The steps of all sequences: features per row (2-D), or token codes
+        (1-D).
+    starts : array-like of int, shape (n_sequences,)
+        Row of ``data`` where each sequence starts.
+    lengths : array-like of int, shape (n_sequences,)
+        Number of steps of each sequence. A length may be 0 (an empty
+        document); :meth:`pack` refuses it.
+
+    Attributes
+    ----------
+    data : ndarray
+    starts, lengths : ndarray of intp, shape (n_sequences,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> seqs = Ragged(np.array([5, 6, 7, 8, 9]), [0, 2], [2, 3])
+    >>> len(seqs), seqs.n_features
+    (2, 1)
+    >>> rows, packing = seqs.pack()
+    >>> seqs.data[rows]
+    array([7, 5, 8, 6, 9])
+    >>> seqs.step_rows()
+    array([0, 1, 2, 3, 4])
+    """
+
+    def __init__(self, data, starts, lengths):
+        data = np.asarray(data)
+        starts, lengths = np.asarray(starts), np.asarray(lengths)
+        if data.ndim not in (1, 2):
+            raise ValueError(f"data must be 1-D or 2-D, got shape {data.shape}.")
+        if starts.ndim != 1 or starts.shape != lengths.shape:
+            raise ValueError(
+                "starts and lengths must be 1-D of the same shape, got "
+                f"{starts.shape} and {lengths.shape}."
+            )
+        for name, values in (("starts", starts), ("lengths", lengths)):
+            if not np.issubdtype(values.dtype, np.integer):
+                raise TypeError(f"{name} must be integers, got dtype {values.dtype}.")
+        if starts.size and (
+            starts.min() < 0
+            or lengths.min() < 0
+            or (starts + lengths).max() > data.shape[0]
+        ):
+            raise ValueError(
+                f"Every sequence must be a run of rows of data ({data.shape[0]} "
+                "rows): starts and lengths must be non-negative, and "
+                "starts + lengths at most the number of rows."
+            )
+        self.data = data
+        self.starts = starts.astype(np.intp, copy=False)
+        self.lengths = lengths.astype(np.intp, copy=False)
+
+    def __len__(self):
+        return self.lengths.shape[0]
+
+    @property
+    def n_features(self):
+        """int: features per step (1 for token codes)."""
+        return 1 if self.data.ndim == 1 else self.data.shape[1]
+
+    def subset(self, idx):
+        """The sequences ``idx``, sharing ``data``.
+
+        Parameters
+        ----------
+        idx : array-like of int, slice or boolean mask
+            Which sequences, in the new order.
+
+        Returns
+        -------
+        Ragged
+            Of the same class, with the other attributes of this one.
+        """
+        out = copy.copy(self)
+        out.starts = self.starts[idx]
+        out.lengths = self.lengths[idx]
+        return out
+
+    def pack(self, idx=None):
+        """Pack some of the sequences for the engine (see :func:`pack_rows`).
+
+        Parameters
+        ----------
+        idx : array-like of int, default=None
+            Which sequences, in batch order; all of them when None. Each must
+            have at least one step.
+
+        Returns
+        -------
+        rows : ndarray of int, shape (n_packed_rows,)
+            Row of ``data`` behind each packed row: ``data[rows]`` is the
+            packed input, and ``rows`` gathers aligned per-step targets or
+            weights.
+        packing : Packing
+        """
+        if idx is None:
+            return pack_rows(self.starts, self.lengths)
+        return pack_rows(self.starts[idx], self.lengths[idx])
+
+    def step_rows(self):
+        """Row of ``data`` of every step, sequence after sequence.
+
+        Returns
+        -------
+        ndarray of int, shape (sum(lengths),)
+            The rows of sequence 0 in time order, then those of sequence 1,
+            and so on.
+        """
+        lengths = self.lengths
+        first = np.repeat(np.cumsum(lengths) - lengths, lengths)
+        return np.repeat(self.starts, lengths) + (np.arange(lengths.sum()) - first)
+
+    def canonical_order(self):
+        """An order of the sequences that depends only on their contents.
+
+        Sorted by length (so that a chunk holds similar lengths), then by
+        content (the CRC-32 of each sequence's bytes). Processing sequences
+        in this order makes predictions bit-identical whatever the order of
+        the input: a BLAS product may round a row differently depending on
+        its position in the batch.
+
+        Returns
+        -------
+        ndarray of int, shape (n_sequences,)
+        """
+        keys = [
+            zlib.crc32(self.data[s : s + n].tobytes())
+            for s, n in zip(self.starts.tolist(), self.lengths.tolist(), strict=True)
+        ]
+        return np.lexsort((np.array(keys, dtype=np.int64), self.lengths))

@@ -38,10 +38,6 @@ class ParamLayout:
         """list of str: parameter names in storage order."""
         return list(self.shapes)
 
-    def empty(self):
-        """ndarray of shape (size,): an uninitialised flat buffer."""
-        return np.empty(self.size, dtype=self.dtype)
-
     def zeros(self):
         """ndarray of shape (size,): a zero flat buffer."""
         return np.zeros(self.size, dtype=self.dtype)

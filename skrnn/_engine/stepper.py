@@ -9,14 +9,17 @@ state sorting, the buffers); a :class:`Stepper` does it once, then each
 and the gate arithmetic per layer, and the head's product, all into
 preallocated buffers.
 
+A step runs the same routines as the training loop, on a batch of one row
+per sequence: :func:`~.layers.input_projection`, the cell's
+``forward_step`` and :func:`~.layers.dense_head`.
+
 A stepper belongs to one call (one ``generate``): it holds its own buffers,
 so several threads generating from one network each use their own.
 """
 
 import numpy as np
 
-from .cells import _Buffers
-from .layers import layer_param_name
+from .layers import cell_params, dense_head, input_projection
 
 __all__ = ["Stepper"]
 
@@ -43,20 +46,20 @@ class Stepper:
             raise ValueError("A stepper needs a unidirectional network with a head.")
         self.network = network
         cell, H = network.cell, network.hidden_size
-        P = network.layout.views(params)
+        param_views = network.layout.views(params)
         B = h0.shape[1]
         dtype = network.dtype
         self._layers = []
         for layer in range(network.num_layers):
-            p = {n: P[layer_param_name(n, layer, False)] for n in cell.param_names}
-            W = _Buffers()
-            W.W_xh, W.b_in, W.W_hh, W.b_hh = cell.forward_weights(p, H)
+            p = cell_params(param_views, cell, layer, False)
+            weights = cell.forward_weights(p, H)
             gates = np.empty((B, cell.n_gates * H), dtype=dtype)
             c0_layer = None if c0 is None else c0[layer]
             buf = cell.allocate(gates, h0[layer], c0_layer, B, False)
-            self._layers.append((W, buf))
-        self._W_hy, self._b_y = P["W_hy"], P["b_y"]
+            self._layers.append((weights, buf))
+        self._W_hy, self._b_y = param_views["W_hy"], param_views["b_y"]
         self._logits = np.empty((B, network.n_outputs), dtype=dtype)
+        self._batch_size = B
         self._token_input = network.token_input
 
     @property
@@ -82,16 +85,10 @@ class Stepper:
             The head's output after this step. It is a buffer of the
             stepper, overwritten by the next step: copy it to keep it.
         """
-        cell = self.network.cell
-        for layer, (W, buf) in enumerate(self._layers):
-            B = buf.gates.shape[0]
-            if layer == 0 and self._token_input:
-                np.take(W.W_xh, x, axis=0, out=buf.gates)
-            else:
-                np.matmul(x, W.W_xh, out=buf.gates)
-            buf.gates += W.b_in
-            cell.forward_step(W, buf, 0, B)
-            x = buf.h_out
-        np.matmul(x, self._W_hy, out=self._logits)
-        self._logits += self._b_y
-        return self._logits
+        cell, B = self.network.cell, self._batch_size
+        token_input = self._token_input  # the first layer's input only
+        for weights, buf in self._layers:
+            input_projection(weights, x, token_input, out=buf.gates)
+            cell.forward_step(weights, buf, 0, B)
+            x, token_input = buf.h_out, False
+        return dense_head(x, self._W_hy, self._b_y, out=self._logits)

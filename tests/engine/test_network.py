@@ -74,6 +74,23 @@ def test_parameter_names_and_shapes():
     assert net.weight_names == [n for n in shapes if n.startswith("W_")]
 
 
+def test_weight_spans_are_where_the_weight_matrices_lie():
+    net = RecurrentNetwork("lstm", 3, 4, 2, num_layers=2, bidirectional=True)
+    flat = np.arange(net.layout.size, dtype=net.dtype)
+    views = net.layout.views(flat)
+    spans = net.weight_spans
+    assert len(spans) == len(net.weight_names) == 4 * 2 + 1
+    for (start, stop), name in zip(spans, net.weight_names, strict=True):
+        assert isinstance(start, int) and isinstance(stop, int)
+        np.testing.assert_array_equal(flat[start:stop], views[name].ravel())
+    # every parameter outside the spans is a bias
+    inside = np.zeros(net.layout.size, dtype=bool)
+    for start, stop in spans:
+        inside[start:stop] = True
+    biases = [n for n in net.layout.names if not n.startswith("W_")]
+    assert (~inside).sum() == sum(views[n].size for n in biases)
+
+
 def test_cache_cannot_be_used_twice():
     config = (("rnn", "tanh"), False, 1, "equal", "last", "dense")
     net, params, _, x, packing, h0, c0, _ = make_case(config)

@@ -18,8 +18,8 @@ def _train(net, params, optimizer, batches, loss, max_norm=5.0):
     losses = []
     for x, packing, y in batches:
         value, grads, _, _ = net.loss_and_grad(params, x, packing, y, loss=loss)
-        clip_grad_norm([grads], max_norm)
-        optimizer.update_params([params], [grads])
+        clip_grad_norm(grads, max_norm)
+        optimizer.update_params(params, grads)
         losses.append(value)
     return losses
 
@@ -31,7 +31,7 @@ def test_learns_to_echo_tokens_two_steps_back(cell):
     vocab, T, B = 4, 12, 32
     net = RecurrentNetwork(cell, vocab, 24, vocab, head="all", token_input=True)
     params = net.init_params(rng)
-    opt = AdamOptimizer([params], learning_rate_init=0.02)
+    opt = AdamOptimizer(params, learning_rate_init=0.02)
 
     def batch():
         codes = rng.integers(0, vocab, size=(B, T))
@@ -51,7 +51,7 @@ def test_learns_to_count_variable_length_sequences():
     rng = np.random.default_rng(1)
     net = RecurrentNetwork("gru", 1, 16, 1, head="last")
     params = net.init_params(rng)
-    opt = AdamOptimizer([params], learning_rate_init=0.01)
+    opt = AdamOptimizer(params, learning_rate_init=0.01)
 
     def batch():
         seqs = [
@@ -72,7 +72,7 @@ def test_sgd_with_nesterov_learns_a_vanilla_rnn():
     rng = np.random.default_rng(2)
     net = RecurrentNetwork("rnn", 1, 16, 2, head="last", dtype=np.float64)
     params = net.init_params(rng)
-    opt = SGDOptimizer([params], learning_rate_init=0.1, momentum=0.9, nesterov=True)
+    opt = SGDOptimizer(params, learning_rate_init=0.1, momentum=0.9, nesterov=True)
 
     def batch():
         X = rng.standard_normal((32, 6, 1))
