@@ -349,9 +349,9 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
         plan = self._prepare_fit(X, y, sample_weight, first_pass, classes)
         self._check_fit_memory(plan, first_pass)
         if first_pass:
-            spec = self._network_spec(plan)
-            spec["activation"] = self.activation if self.cell == "rnn" else "tanh"
-            net = RecurrentNetwork(**spec)
+            net = RecurrentNetwork(
+                **self._network_spec(plan), activation=self.activation
+            )
             params, history = net.init_params(rng), History.new(self.early_stopping)
         else:
             net, params = self._net, self._params.copy()

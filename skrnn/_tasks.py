@@ -90,6 +90,7 @@ class _Task:
     def __init__(self, network, params, *, alpha, clip_norm, dropout):
         self.network, self.params = network, params
         self.alpha, self.clip_norm, self.dropout = alpha, clip_norm, dropout
+        self.weight_spans = network.weight_spans
 
     def _loss_and_grad(self, x, packing, y, rng, **kwargs):
         """The network's loss and gradient on a batch (dropout if asked)."""
@@ -99,8 +100,9 @@ class _Task:
 
     def _regularize(self, loss, grads, normalizer):
         """Add the L2 penalty and clip; return the loss, gradient and its norm."""
-        spans = self.network.weight_spans
-        loss += add_l2_penalty(self.params, grads, self.alpha, 1 / normalizer, spans)
+        if self.alpha:
+            scale, spans = 1 / normalizer, self.weight_spans
+            loss += add_l2_penalty(self.params, grads, self.alpha, scale, spans)
         return loss, grads, clip_grad_norm(grads, self.clip_norm)
 
 

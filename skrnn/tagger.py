@@ -384,7 +384,7 @@ class RNNSequenceTagger(ClassifierMixin, BaseRNN):
         )
         return seqs, form, one_to_one, fitted
 
-    def _steps(self, X, y, sample_weight, *, reset):
+    def _check_X_y(self, X, y, sample_weight, *, reset):
         """Validate ``X``, ``y`` and ``sample_weight`` together.
 
         Returns
@@ -429,7 +429,7 @@ class RNNSequenceTagger(ClassifierMixin, BaseRNN):
         return seqs, form, labels, weights, fitted
 
     def _prepare_fit(self, X, y, sample_weight, first_pass, classes):
-        seqs, _, labels, weights, fitted = self._steps(
+        seqs, _, labels, weights, fitted = self._check_X_y(
             X, y, sample_weight, reset=first_pass
         )
         kept = None if first_pass else self.classes_
@@ -551,7 +551,7 @@ class RNNSequenceTagger(ClassifierMixin, BaseRNN):
         score : float
         """
         check_is_fitted(self)
-        seqs, _, labels, weights, _ = self._steps(X, y, sample_weight, reset=False)
+        seqs, _, labels, weights, _ = self._check_X_y(X, y, sample_weight, reset=False)
         logp = self._log_proba(seqs, seqs.step_rows())
         pred = self.classes_[logp.argmax(axis=1)]
         return float(np.average(pred == labels, weights=weights))

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The engine's layering rule (STYLE.md, section 3, rule 1).
+"""The layering rules: the engine (STYLE.md, section 3, rule 1) and the estimators.
 
 Every module under ``skrnn/_engine`` imports only the standard library, numpy,
 scipy and modules of ``skrnn._engine`` itself: never scikit-learn, never the
@@ -7,6 +7,10 @@ rest of skrnn. The AST check reads every engine file, including imports inside
 functions. The subprocess check adds what the AST cannot see: that importing
 ``skrnn`` and the engine modules, in a fresh interpreter, loads no sklearn
 module, which requires ``skrnn/__init__.py`` to import its estimators lazily.
+
+Above the engine, each estimator module builds on the shared layers only:
+no module imports an estimator's module but ``skrnn/__init__.py`` (the lazy
+exports) and the command line.
 """
 
 import ast
@@ -200,3 +204,71 @@ def test_importing_the_engine_loads_no_sklearn():
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+#: The modules that each define a public estimator.
+ESTIMATOR_MODULES = frozenset(
+    f"skrnn.{name}"
+    for name in ("classifier", "regressor", "tagger", "generator", "preprocessing")
+)
+#: The only modules that may import them: the lazy exports and the CLI.
+ESTIMATOR_IMPORTERS = frozenset({"skrnn", "skrnn._cli"})
+
+
+def _package_modules():
+    """(path, dotted name, is_package) of every .py file under skrnn."""
+    for path in sorted((ROOT / "skrnn").rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        is_package = parts[-1] == "__init__"
+        yield path, ".".join(parts[:-1] if is_package else parts), is_package
+
+
+def estimator_imports(source, module, *, is_package=False):
+    """The estimator modules that ``source`` imports (``from . import x`` too)."""
+    package = module if is_package else module.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, (ast.Import, ast.ImportFrom, ast.Call)):
+            continue
+        for target in _import_targets(node, package) or []:
+            names = [target]
+            if isinstance(node, ast.ImportFrom) and target:
+                names += [f"{target}.{alias.name}" for alias in node.names]
+            found.update(name for name in names if name in ESTIMATOR_MODULES)
+    return found
+
+
+def test_no_module_imports_an_estimator_module_but_the_exports_and_the_cli():
+    # each estimator states what is new about it and builds on the shared
+    # layers below it; none builds on another
+    imports = {
+        module: estimator_imports(
+            path.read_text(encoding="utf-8"), module, is_package=is_package
+        )  # fmt: skip
+        for path, module, is_package in _package_modules()
+    }
+    offending = {
+        module: sorted(found)
+        for module, found in imports.items()
+        if found and module not in ESTIMATOR_IMPORTERS
+    }
+    assert not offending
+    assert imports["skrnn._cli"] == {"skrnn.generator"}  # the check sees imports
+
+
+def test_estimator_imports_sees_every_form_of_import():
+    source = textwrap.dedent(
+        """\
+        from .classifier import RNNClassifier
+        from . import regressor
+        import skrnn.tagger
+        from skrnn.generator import CharRNNGenerator
+        from ._targets import encode_labels
+        """
+    )
+    assert estimator_imports(source, "skrnn.other") == {
+        "skrnn.classifier",
+        "skrnn.regressor",
+        "skrnn.tagger",
+        "skrnn.generator",
+    }
