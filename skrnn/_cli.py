@@ -19,7 +19,6 @@ import contextlib
 import math
 import os
 import sys
-import tempfile
 import time
 import warnings
 
@@ -130,12 +129,15 @@ def _load_model(path):
 
 
 def _save_model(model, path):
-    """``joblib.dump`` to ``path`` atomically: a temporary file, then rename."""
+    """``joblib.dump`` to ``path`` atomically: a temporary file, then rename.
+
+    The temporary file is named before it exists (this process's id in its
+    name), so that an interruption at any moment, even while it is being
+    created, finds it to delete.
+    """
     import joblib
 
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    os.close(fd)
+    tmp = f"{os.path.abspath(path)}.{os.getpid()}.tmp"
     try:
         joblib.dump(model, tmp)
         os.replace(tmp, path)
