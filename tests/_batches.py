@@ -47,3 +47,31 @@ def interrupt_on_batch(monkeypatch, est, n):
         return loss_and_grad(batch, rng)
 
     wrap_batches(monkeypatch, est, interrupting)
+
+
+def record_validation(monkeypatch, est):
+    """Record every validation score of ``est``'s fits with the weights scored.
+
+    Returns
+    -------
+    seen : list of (float, ndarray)
+        The score and a copy of the weights, after each epoch.
+    scorers : list of callable
+        The unwrapped score of each fit (call it to score the weights as
+        they are now).
+    """
+    seen, scorers = [], []
+    make_scorer = est._scorer
+
+    def recording_scorer(net, params, val):
+        score = make_scorer(net, params, val)
+        scorers.append(score)
+
+        def recording():
+            seen.append((score(), params.copy()))
+            return seen[-1][0]
+
+        return recording
+
+    monkeypatch.setattr(est, "_scorer", recording_scorer)
+    return seen, scorers

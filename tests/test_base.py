@@ -16,7 +16,7 @@ import warnings
 import joblib
 import numpy as np
 import pytest
-from _batches import interrupt_on_batch
+from _batches import interrupt_on_batch, record_validation
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -296,21 +296,7 @@ def test_early_stopping_restores_the_best_weights(Est, monkeypatch):
             "n_iter_no_change": 3,
         }
     )
-    seen = []  # (score, weights) after each epoch
-    make_scorer = est._scorer
-
-    def recording_scorer(net, params, val):
-        score = make_scorer(net, params, val)
-
-        def recording():
-            seen.append((score(), params.copy()))
-            return seen[-1][0]
-
-        seen_scorers.append(score)
-        return recording
-
-    seen_scorers = []
-    monkeypatch.setattr(est, "_scorer", recording_scorer)
+    seen, scorers = record_validation(monkeypatch, est)  # after each epoch
     est.fit(X, y)
     scores = [s for s, _ in seen]
     assert scores == est.validation_scores_
@@ -319,7 +305,7 @@ def test_early_stopping_restores_the_best_weights(Est, monkeypatch):
     assert not np.array_equal(seen[-1][1], seen[best][1])
     assert_array_equal(est._params, seen[best][1])
     # and the restored model scores the best validation score
-    assert seen_scorers[0]() == est.best_validation_score_
+    assert scorers[0]() == est.best_validation_score_
 
 
 @pytest.mark.parametrize("Est", ESTIMATORS)

@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pytest
+from _batches import record_validation
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
@@ -356,19 +357,7 @@ def test_tagger_early_stopping_restores_the_best_epochs_weights(monkeypatch):
         tol=1e-4,
         max_iter=100,
     )
-    seen = []  # (score, weights) after each epoch
-    make_scorer = est._scorer
-
-    def recording_scorer(net, params, val):
-        score = make_scorer(net, params, val)
-
-        def recording():
-            seen.append((score(), params.copy()))
-            return seen[-1][0]
-
-        return recording
-
-    monkeypatch.setattr(est, "_scorer", recording_scorer)
+    seen, _ = record_validation(monkeypatch, est)  # after each epoch
     _fit(est, X, y)
     scores = [s for s, _ in seen]
     assert scores == est.validation_scores_
