@@ -28,11 +28,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._engine import AdamOptimizer, RecurrentNetwork, SGDOptimizer
+from ._engine.batched import CHUNK
 from ._engine.memory import estimate_fit_bytes, optimizer_arrays
 from ._memory import check_memory, format_bytes, format_count, format_int
 from ._param_validation import Interval, Options, StrOptions
 from ._persistence import VersionedPickleMixin
-from ._tasks import PREDICT_CHUNK, SequenceTask, accuracy, longest, validation_score
+from ._tasks import SequenceTask, accuracy, longest, validation_score
 from ._training import History, LoopSettings, NonFiniteError, run_epochs
 
 __all__ = ["BaseRNN", "FitPlan"]
@@ -272,7 +273,7 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
         if not self.early_stopping:
             return train, None
         n_val = math.ceil(self.validation_fraction * n)
-        return train, longest(lengths, min(PREDICT_CHUNK, n_val))
+        return train, longest(lengths, min(CHUNK, n_val))
 
     def _check_fit_memory(self, plan, first_pass):
         """Refuse, before allocating, a fit that the machine cannot hold.

@@ -15,10 +15,13 @@ import dataclasses
 import numpy as np
 
 from ._engine import add_l2_penalty, clip_grad_norm
-from ._engine.batched import CHUNK, forward_outputs
+from ._engine.batched import forward_outputs
 from ._engine.streams import CarriedState, Streams, carried_windows
 
 __all__ = ["SequenceData", "SequenceTask", "StreamTask", "accuracy", "longest"]
+
+#: Tokens per stream per forward pass when scoring a corpus (bounds memory).
+SCORE_CHUNK = 1024
 
 
 @dataclasses.dataclass
@@ -171,8 +174,9 @@ class StreamTask(_Task):
         Those of :class:`_Task`.
     """
 
-    def __init__(self, network, params, corpus, *, n_streams, seq_length, shuffle,
-                 **kwargs):  # fmt: skip
+    def __init__(
+        self, network, params, corpus, *, n_streams, seq_length, shuffle, **kwargs
+    ):
         super().__init__(network, params, **kwargs)
         self.corpus, self.n_streams = corpus, n_streams
         self.seq_length, self.shuffle = seq_length, shuffle
@@ -215,9 +219,3 @@ class StreamTask(_Task):
             return B, min(B * length, usable)
 
         return windows(seq_length), windows(SCORE_CHUNK) if early_stopping else None
-
-
-#: Tokens per stream per forward pass when scoring (bounds memory).
-SCORE_CHUNK = 1024
-#: Sequences per forward pass of inference.
-PREDICT_CHUNK = CHUNK

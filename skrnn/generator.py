@@ -12,14 +12,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseRNN, FitPlan
 from ._engine import Ragged, Stepper
-from ._engine.batched import last_outputs
+from ._engine.batched import CHUNK, last_outputs
 from ._engine.losses import log_softmax
 from ._engine.sampling import sample_next
 from ._engine.streams import Streams, log_likelihood
 from ._memory import check_memory, format_int
 from ._param_validation import Interval, StrOptions, _fit_context
 from ._sequences import check_finite_output
-from ._tasks import PREDICT_CHUNK, SCORE_CHUNK, StreamTask
+from ._tasks import SCORE_CHUNK, StreamTask
 from ._tokens import build_vocabulary, decode, encode_documents, read_documents
 
 __all__ = ["CharRNNGenerator"]
@@ -403,8 +403,8 @@ class CharRNNGenerator(BaseRNN):
         corpus = self._encode(X)
         out = np.empty((len(corpus), len(self.classes_)), dtype=self._net.dtype)
         order = corpus.canonical_order()
-        for start in range(0, len(corpus), PREDICT_CHUNK):
-            part = order[start : start + PREDICT_CHUNK]
+        for start in range(0, len(corpus), CHUNK):
+            part = order[start : start + CHUNK]
             out[part] = log_softmax(self._contexts(corpus.subset(part))[0])
         return out
 

@@ -48,7 +48,10 @@ def _skip_names_required_module(report):
         return None
     reason = report.longrepr[2]
     for name in required_modules():
-        if f"could not import '{name}'" in reason:  # pytest.importorskip's reason
+        # pytest.importorskip's reason, the one form a skip for want of a
+        # module takes in this suite: matching it is what turns such a skip
+        # into a failure (it tightens the run, it never excuses a test)
+        if f"could not import '{name}'" in reason:
             return name
     return None
 

@@ -264,6 +264,9 @@ def _same(a, b):
     return type(a) is type(b) and np.array_equal(a, b)
 
 
+# The fixture is a NumPy 2 pickle, which NumPy 1 cannot unpickle: only tox's
+# 'oldest' environment (numpy 1.21) skips; .ci/run's test stage and tox
+# py310-py313 run the test.
 @pytest.mark.skipif(
     np.lib.NumpyVersion(np.__version__) < "2.0.0",
     reason="the pickles were written by NumPy 2, which NumPy 1 cannot read",

@@ -17,8 +17,9 @@ CONFTEST = Path(__file__).with_name("conftest.py")
 
 SKIPPING_TESTS = {
     # Tests that skip with the reason pytest.importorskip gives for a missing
-    # module, at function and at module level: what the hook must turn into
-    # failures. (json always imports; only the reason text matters here.)
+    # module, at function and at module level: the hook must turn them into
+    # failures (these skips are the input of the test, which asserts that
+    # they fail). (json always imports; only the reason text matters here.)
     "test_function_skip.py": (
         "import pytest\n\n"
         "def test_needs_json():\n"
