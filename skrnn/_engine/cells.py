@@ -35,7 +35,8 @@ cell.
 """
 
 import numpy as np
-from scipy import sparse
+
+from .embedding import scatter_rows
 
 __all__ = [
     "RNNCell",
@@ -133,30 +134,15 @@ def _affine_half(x):
     x += 0.5
 
 
-def _token_weight_grad(codes, D, n_tokens):
-    """``onehot(codes).T @ D`` without forming the one-hot matrix.
-
-    Parameters
-    ----------
-    codes : ndarray of int, shape (N,)
-    D : ndarray of shape (N, K)
-    n_tokens : int
-
-    Returns
-    -------
-    ndarray of shape (n_tokens, K)
-    """
-    N = codes.shape[0]
-    onehot_T = sparse.csr_matrix(
-        (np.ones(N, dtype=D.dtype), codes, np.arange(N + 1)), shape=(N, n_tokens)
-    ).T
-    return np.asarray(onehot_T @ D)
-
-
 def _input_weight_grad(x, d_in, token_input, out):
-    """Write ``x.T @ d_in`` (a scatter-add of rows for token codes) into ``out``."""
-    if token_input:
-        out[...] = _token_weight_grad(x, d_in, out.shape[0])
+    """Write ``x.T @ d_in`` (a scatter-add of rows for token codes) into ``out``.
+
+    For token codes only the rows of the codes are written (the product of
+    their one-hot rows is zero elsewhere, and ``out``, a view of a fresh
+    gradient buffer, already holds zeros there).
+    """
+    if token_input:  # only the rows of the codes: out is a zero buffer
+        scatter_rows(x, d_in, out)
     else:
         np.matmul(x.T, d_in, out=out)
 

@@ -73,9 +73,10 @@ def input_projection(weights, x, token_input, out=None):
     ----------
     weights : StepWeights
         From the cell's ``forward_weights``.
-    x : ndarray of shape (N, n_inputs), or int ndarray of shape (N,)
-        Input rows, or token codes when ``token_input`` (then a row gather
-        of ``W_xh``, the product of one-hot rows without forming them).
+    x : ndarray of shape (N, n_inputs), or int ndarray of shape (N,) or (N, k)
+        Input rows, or token codes when ``token_input``: a row gather of
+        ``W_xh``, the product of one-hot rows without forming them (with
+        ``k`` codes per row, the sum of their ``k`` rows).
     token_input : bool
     out : ndarray of shape (N, n_gates * H), default=None
         Where to write the result (a new array when None).
@@ -86,7 +87,10 @@ def input_projection(weights, x, token_input, out=None):
         ``out`` when given.
     """
     if token_input:
-        projection = np.take(weights.W_xh, x, axis=0, out=out)
+        codes = x.reshape(x.shape[0], -1)
+        projection = np.take(weights.W_xh, codes[:, 0], axis=0, out=out)
+        for k in range(1, codes.shape[1]):
+            projection += np.take(weights.W_xh, codes[:, k], axis=0)
     else:
         projection = np.matmul(x, weights.W_xh, out=out)
     projection += weights.b_in

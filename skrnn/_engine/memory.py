@@ -32,6 +32,7 @@ with :mod:`tracemalloc`); it ignores what does not grow with the sizes.
 import numpy as np
 
 from .cells import CELLS
+from .embedding import InputLayer
 from .optimizers import AdamOptimizer, SGDOptimizer
 
 __all__ = [
@@ -235,6 +236,8 @@ def estimate_fit_bytes(
     dropout=0.0,
     head="last",
     token_input=False,
+    vocab_sizes=None,
+    embedding_dims=None,
     dtype=np.float32,
     solver="adam",
     n_sequences,
@@ -253,8 +256,10 @@ def estimate_fit_bytes(
     Parameters
     ----------
     cell, n_inputs, hidden_size, n_outputs, num_layers, bidirectional, \
-dropout, head, token_input, dtype
-        The network, as for :class:`~.network.RecurrentNetwork`.
+dropout, head, token_input, vocab_sizes, embedding_dims, dtype
+        The network, as for :class:`~.network.RecurrentNetwork`. Embedding
+        tables count as parameters; embedded columns as dense input rows
+        (and their gradient).
     solver : {'adam', 'sgd'}, default='adam'
     n_sequences, n_rows : int
         Sequences and packed rows of the largest training batch.
@@ -274,12 +279,19 @@ dropout, head, token_input, dtype
     >>> estimate_fit_bytes("lstm", 3, 2**62, 2, n_sequences=10, n_rows=100)[0] > 2**128
     True
     """
+    if token_input:
+        n_inputs, vocab_sizes = 0, [n_inputs]
+    inputs = InputLayer(n_inputs, vocab_sizes or (), embedding_dims)
+    n_inputs, token_input = inputs.width, inputs.direct
     net = dict(num_layers=num_layers, bidirectional=bidirectional, head=head)
     n_params = count_parameters(cell, n_inputs, hidden_size, n_outputs, **net)
+    n_params += sum(v * d for v, d in inputs.param_shapes().values())
     params = n_params * np.dtype(dtype).itemsize
     batch = dict(net, n_outputs=n_outputs, dropout=dropout, token_input=token_input)
     network = (cell, n_inputs, hidden_size, dtype)
     working = _working_bytes(network, batch, (n_sequences, n_rows), forward_batch)
+    if inputs.embedded:  # the input rows' gradient, for the tables'
+        working += int(n_rows) * n_inputs * np.dtype(dtype).itemsize
     working = max(working, int(copies_between_batches) * params)
     init = params + _init_bytes(n_inputs, hidden_size, bidirectional)
     return max(_held_bytes(params, solver, param_copies) + working, init), n_params

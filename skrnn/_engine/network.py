@@ -15,6 +15,7 @@ outputs and targets) are in the layout of the :class:`~.packing.Packing`.
 import numpy as np
 
 from .cells import make_cell
+from .embedding import InputLayer
 from .layers import (
     cell_params,
     dense_head,
@@ -43,12 +44,15 @@ class ForwardCache:
     packing : Packing
     features : ndarray or None
         The head's input (None without a head).
+    codes : ndarray or None
+        The token codes of the input (None without token columns).
     """
 
-    __slots__ = ("stack", "packing", "features")
+    __slots__ = ("stack", "packing", "features", "codes")
 
-    def __init__(self, stack, packing, features):
+    def __init__(self, stack, packing, features, codes):
         self.stack, self.packing, self.features = stack, packing, features
+        self.codes = codes
 
 
 class RecurrentNetwork:
@@ -58,9 +62,10 @@ class RecurrentNetwork:
     ----------
     cell : {'rnn', 'lstm', 'gru'}
     n_inputs : int
-        Features per step, or the number of distinct tokens when
-        ``token_input`` (token ``k`` selects row ``k`` of ``W_xh_l0``: the
-        product of a one-hot vector with the matrix, without the one-hot).
+        Dense features per step (0 for token columns only), or the number of
+        distinct tokens when ``token_input`` (token ``k`` selects row ``k``
+        of ``W_xh_l0``: the product of a one-hot vector with the matrix,
+        without the one-hot).
     hidden_size : int
     n_outputs : int or None
         Width of the head; None when ``head`` is None.
@@ -72,6 +77,16 @@ class RecurrentNetwork:
         Vanilla cell only.
     head : {'last', 'all', None}, default='last'
     token_input : bool, default=False
+        One token column of ``n_inputs`` codes, read directly (the same as
+        ``n_inputs=0, vocab_sizes=[n_inputs]``, with the parameters stored
+        in this order).
+    vocab_sizes : sequence of int, default=None
+        Codes of each categorical column of the input (see
+        :mod:`~.embedding`): the input is then ``(N, n_columns)`` codes, or
+        a pair ``(codes, dense)`` with dense features.
+    embedding_dims : sequence of int, default=None
+        Embedding size of each column (tables ``E_k``); None reads the codes
+        directly as rows of ``W_xh_l0``.
     dtype : numpy dtype, default=np.float32
 
     Attributes
@@ -79,7 +94,10 @@ class RecurrentNetwork:
     layout : ParamLayout
         Names and shapes of the parameters: per layer ``l`` and direction,
         ``W_xh_l{l}``, ``W_hh_l{l}`` and the biases (``_reverse`` suffix for
-        the backward direction), then the head ``W_hy`` and ``b_y``.
+        the backward direction), then the head ``W_hy`` and ``b_y``, then
+        the embedding tables ``E_k`` (``(V_k, d_k)``).
+    inputs : InputLayer
+        The token columns and dense features (see :mod:`~.embedding`).
     """
 
     def __init__(
@@ -95,6 +113,8 @@ class RecurrentNetwork:
         activation="tanh",
         head="last",
         token_input=False,
+        vocab_sizes=None,
+        embedding_dims=None,
         dtype=np.float32,
     ):
         if head not in HEADS:
@@ -111,6 +131,10 @@ class RecurrentNetwork:
         self.dropout = float(dropout)
         self.head = head
         self.token_input = bool(token_input)
+        if self.token_input:
+            self.inputs = InputLayer(0, [self.n_inputs])
+        else:
+            self.inputs = InputLayer(self.n_inputs, vocab_sizes or (), embedding_dims)
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
@@ -120,13 +144,14 @@ class RecurrentNetwork:
         shapes = {}
         H = self.hidden_size
         for layer in range(self.num_layers):
-            n_in = self.n_inputs if layer == 0 else self.n_directions * H
+            n_in = self.inputs.width if layer == 0 else self.n_directions * H
             for d in range(self.n_directions):
                 for name, shape in self.cell.param_shapes(n_in, H).items():
                     shapes[layer_param_name(name, layer, d == 1)] = shape
         if self.head is not None:
             shapes["W_hy"] = (self.n_directions * H, self.n_outputs)
             shapes["b_y"] = (self.n_outputs,)
+        shapes.update(self.inputs.param_shapes())
         return shapes
 
     @property
@@ -145,6 +170,38 @@ class RecurrentNetwork:
         return [self.layout.offsets[n] for n in self.weight_names]
 
     @property
+    def table_names(self):
+        """list of str: the token tables, whose gradients are row-sparse.
+
+        The embeddings ``E_k``, or the first layer's ``W_xh`` (each
+        direction's) when token codes select its rows.
+        """
+        if not self.inputs.n_columns:
+            return []
+        first = [layer_param_name("W_xh", 0, d == 1) for d in range(self.n_directions)]
+        return self.inputs.table_names(first)
+
+    def touched_rows(self, x, n_rows):
+        """The rows of each token table that the batch ``x`` touches.
+
+        Parameters
+        ----------
+        x : ndarray or tuple
+            A packed input, as for :meth:`forward`.
+        n_rows : int
+            Its packed rows.
+
+        Returns
+        -------
+        list of TableRows
+            One per :attr:`table_names` entry (see :mod:`~.embedding`).
+        """
+        if not self.inputs.n_columns:
+            return []
+        codes, _ = self.inputs.split(x, n_rows)
+        return self.inputs.touched_rows(codes, self.layout, self.table_names)
+
+    @property
     def n_states(self):
         """int: number of state vectors per sequence (layers x directions)."""
         return self.num_layers * self.n_directions
@@ -154,8 +211,9 @@ class RecurrentNetwork:
 
         Glorot-uniform input and head weights, orthogonal recurrent weights
         (one orthogonal block per gate), zero biases except the LSTM's forget
-        gate (1). Drawn in float64 from ``rng``, then cast, so float32 and
-        float64 networks start from the same weights.
+        gate (1), standard normal embeddings (PyTorch's ``nn.Embedding``).
+        Drawn in float64 from ``rng``, then cast, so float32 and float64
+        networks start from the same weights.
 
         Parameters
         ----------
@@ -182,6 +240,8 @@ class RecurrentNetwork:
             param_views["W_hy"][...] = glorot_uniform(
                 rng, fan_in, self.n_outputs, (fan_in, self.n_outputs)
             )
+        for name, shape in self.inputs.param_shapes().items():
+            param_views[name][...] = rng.standard_normal(shape)
         return flat
 
     def _initial_state(self, state, packing, name):
@@ -194,18 +254,6 @@ class RecurrentNetwork:
         if state.dtype != self.dtype:
             raise TypeError(f"{name} must have dtype {self.dtype}, got {state.dtype}.")
         return packing.sort(state, axis=1)
-
-    def _check_input(self, x, packing):
-        if self.token_input:
-            if x.shape != (packing.n_rows,) or not np.issubdtype(x.dtype, np.integer):
-                raise ValueError(
-                    f"Token input must be integer codes of shape ({packing.n_rows},)."
-                )
-        elif x.shape != (packing.n_rows, self.n_inputs) or x.dtype != self.dtype:
-            raise ValueError(
-                f"Dense input must have shape ({packing.n_rows}, {self.n_inputs}) "
-                f"and dtype {self.dtype}, got {x.shape} and {x.dtype}."
-            )
 
     def forward(
         self, params, x, packing, h0=None, c0=None, *, need_cache=False, rng=None
@@ -236,15 +284,15 @@ class RecurrentNetwork:
             Final states, caller's order (``c_n`` None unless LSTM).
         cache : ForwardCache or None
         """
-        self._check_input(x, packing)
+        param_views = self.layout.views(params)
+        x0, codes = self.inputs.forward(param_views, x, packing.n_rows, self.dtype)
         has_c = self.cell.has_cell_state
         h0 = self._initial_state(h0, packing, "h0")
         c0 = self._initial_state(c0, packing, "c0") if has_c else None
-        param_views = self.layout.views(params)
         out, h_n, c_n, stack_cache = stack_forward(
             self.cell,
             param_views,
-            x,
+            x0,
             packing,
             h0,
             c0,
@@ -253,10 +301,12 @@ class RecurrentNetwork:
             dropout=self.dropout,
             rng=rng,
             need_cache=need_cache,
-            token_input=self.token_input,
+            token_input=self.inputs.direct,
         )
         y, features = self._head_forward(param_views, out, h_n, packing)
-        cache = ForwardCache(stack_cache, packing, features) if need_cache else None
+        cache = (
+            ForwardCache(stack_cache, packing, features, codes) if need_cache else None
+        )
         h_n = packing.unsort(h_n, axis=1)
         c_n = packing.unsort(c_n, axis=1) if has_c else None
         return y, h_n, c_n, cache
@@ -298,7 +348,8 @@ class RecurrentNetwork:
         dh_n, dc_n : ndarray of shape (n_states, B, H), default=None
             Gradients with respect to the final states (caller's order).
         need_dx : bool, default=False
-            Return the gradient with respect to dense input ``x``.
+            Return the gradient with respect to the dense features of the
+            input (None for token columns alone).
 
         Returns
         -------
@@ -319,9 +370,14 @@ class RecurrentNetwork:
             d_out, dh_n = self._head_backward(
                 param_views["W_hy"], cache, dy, dh_n, grad_views
             )
+        embedded = self.inputs.embedded
         dx, dh0, dc0 = stack_backward(
-            cache.stack, d_out, dh_n, dc_n, grad_views, need_dx=need_dx
+            cache.stack, d_out, dh_n, dc_n, grad_views, need_dx=need_dx or embedded
         )
+        if embedded:
+            self.inputs.backward(cache.codes, dx, grad_views)
+            n_dense = self.inputs.n_dense
+            dx = dx[:, dx.shape[1] - n_dense :] if need_dx and n_dense else None
         dh0 = packing.unsort(dh0, axis=1)
         dc0 = None if dc0 is None else packing.unsort(dc0, axis=1)
         return grads, dx, dh0, dc0

@@ -9,6 +9,13 @@ rate: :class:`SGDOptimizer` (momentum, Nesterov) and :class:`AdamOptimizer`
 :mod:`~.params`) and their gradient another of the same shape, so an update,
 the clipping and the penalty are a handful of vector operations.
 
+Token tables (embeddings) can be updated lazily: given the rows of each
+table that a batch touched (:class:`~.embedding.TableRows`), an update,
+the clipping and the norm read and write those rows and nothing else of the
+tables, as PyTorch's ``SparseAdam`` and Keras's lazy Adam do; the rest of
+the buffer is updated as usual. A row outside the batch keeps its value and
+its moments until a batch touches it again.
+
 Every state array (velocity, Adam moments) and every scratch buffer has the
 dtype of the parameters, and all arithmetic is done with in-place ufuncs
 (``out=``) and Python-float scalars. A call to ``update_params`` therefore
@@ -53,6 +60,31 @@ def _check_same_shape(params, grads, what="grads"):
         )
 
 
+def dense_spans(size, rows):
+    """``(start, stop)`` of the parts of a buffer of ``size`` outside the tables.
+
+    Parameters
+    ----------
+    size : int
+    rows : sequence of TableRows
+        The tables (their ``start`` and ``stop``); they must not overlap.
+
+    Returns
+    -------
+    list of (int, int)
+    """
+    spans, position = [], 0
+    for table in sorted(rows, key=lambda t: t.start):
+        if table.start < position or table.stop > size:
+            raise ValueError("Token tables must lie in the buffer without overlap.")
+        if table.start > position:
+            spans.append((position, table.start))
+        position = table.stop
+    if position < size:
+        spans.append((position, size))
+    return spans
+
+
 def _as_flat_state(arrays):
     """One flat array from a previous version's list of state arrays."""
     if len(arrays) == 1:
@@ -64,9 +96,11 @@ class _BaseOptimizer:
     """Shared machinery: scratch buffers, shape checks and pickling.
 
     Subclasses define ``_n_scratch`` (parameter-sized scratch buffers of an
-    update), ``_state_array()`` (a state array, for the shape checks),
-    ``_update(params, grads, scratch)`` and ``_LEGACY_STATE`` (the list
-    attributes of the previous version and the flat attribute each became).
+    update), ``_state_names`` (the state arrays, parameter-sized),
+    ``_advance()`` (the step's scalars), ``_apply(params, grads, states,
+    scratch)`` (the rule on matching arrays or slices of them) and
+    ``_LEGACY_STATE`` (the list attributes of the previous version and the
+    flat attribute each became).
     """
 
     _n_scratch = 0
@@ -80,7 +114,10 @@ class _BaseOptimizer:
         self.learning_rate = self.learning_rate_init
         self._scratch = None
 
-    def update_params(self, params, grads):
+    def _state_array(self):
+        return getattr(self, self._state_names[0])
+
+    def update_params(self, params, grads, rows=None):
         """Update the parameters in place with their gradient.
 
         Parameters
@@ -90,6 +127,10 @@ class _BaseOptimizer:
             construction. Modified in place.
         grads : ndarray of shape (n_params,)
             Gradient of the loss with respect to ``params``. Not modified.
+        rows : sequence of TableRows, default=None
+            Update the token tables lazily: in each table only these rows
+            (their gradient elsewhere is not read), the rest of the buffer
+            as usual. None updates everything.
 
         Raises
         ------
@@ -102,7 +143,28 @@ class _BaseOptimizer:
         if self._scratch is None:
             state = self._state_array()
             self._scratch = tuple(np.empty_like(state) for _ in range(self._n_scratch))
-        self._update(params, grads, self._scratch)
+        states = [getattr(self, name) for name in self._state_names]
+        self._advance()
+        if rows is None:
+            self._apply(params, grads, states, self._scratch)
+            return
+        for a, b in dense_spans(params.shape[0], rows):
+            part = slice(a, b)
+            self._apply(
+                params[part],
+                grads[part],
+                [state[part] for state in states],
+                [buf[part] for buf in self._scratch],
+            )
+        for table in rows:
+            index = table.flat_index()
+            p, table_states = params[index], [state[index] for state in states]
+            self._apply(
+                p, grads[index], table_states, [np.empty_like(p) for _ in self._scratch]
+            )
+            params[index] = p
+            for state, values in zip(states, table_states, strict=True):
+                state[index] = values
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -175,12 +237,14 @@ class SGDOptimizer(_BaseOptimizer):
         self.nesterov = bool(nesterov)
         self.velocity = np.zeros_like(params)
 
-    def _state_array(self):
-        return self.velocity
+    _state_names = ("velocity",)
 
-    def _update(self, params, grads, scratch):
+    def _advance(self):
+        pass
+
+    def _apply(self, params, grads, states, scratch):
         lr_grad, update = scratch
-        velocity = self.velocity
+        (velocity,) = states
         np.multiply(grads, self.learning_rate, out=lr_grad)
         velocity *= self.momentum
         velocity -= lr_grad
@@ -273,18 +337,19 @@ class AdamOptimizer(_BaseOptimizer):
         self.m = np.zeros_like(params)
         self.v = np.zeros_like(params)
 
-    def _state_array(self):
-        return self.m
+    _state_names = ("m", "v")
 
-    def _update(self, params, grads, scratch):
-        buf, update = scratch
-        m, v = self.m, self.v
+    def _advance(self):
         self.t += 1
         self.learning_rate = (
             self.learning_rate_init
             * math.sqrt(1.0 - self.beta_2**self.t)
             / (1.0 - self.beta_1**self.t)
         )
+
+    def _apply(self, params, grads, states, scratch):
+        buf, update = scratch
+        m, v = states
         # Same operations, in the same order, as scikit-learn: bit-identical.
         m *= self.beta_1
         np.multiply(grads, 1.0 - self.beta_1, out=buf)
@@ -300,21 +365,23 @@ class AdamOptimizer(_BaseOptimizer):
         params += update
 
 
-def _global_norm(grads):
-    """L2 norm of ``grads``, overflow-safe for finite entries.
+def _global_norm(parts):
+    """L2 norm of the arrays ``parts`` together, overflow-safe for finite entries.
 
     The sum of squares is taken in the gradient's dtype; when it overflows
     (float32 entries beyond about 1e19) while every entry is finite, the norm
     is recomputed in float64.
     """
-    flat = grads.reshape(-1)  # a view for a contiguous array
-    norm = math.sqrt(float(np.dot(flat, flat)))
-    if not math.isfinite(norm) and np.isfinite(flat).all():
-        norm = float(np.linalg.norm(flat.astype(np.float64)))
+    flats = [part.reshape(-1) for part in parts]  # views of contiguous arrays
+    norm = math.sqrt(sum(float(np.dot(flat, flat)) for flat in flats))
+    if not math.isfinite(norm) and all(np.isfinite(flat).all() for flat in flats):
+        norm = math.sqrt(
+            sum(float(np.linalg.norm(flat.astype(np.float64))) ** 2 for flat in flats)
+        )
     return norm
 
 
-def clip_grad_norm(grads, max_norm):
+def clip_grad_norm(grads, max_norm, rows=None):
     """Clip a flat gradient in place by its L2 norm.
 
     PyTorch's ``torch.nn.utils.clip_grad_norm_`` convention: the gradient is
@@ -329,6 +396,10 @@ def clip_grad_norm(grads, max_norm):
         The flat gradient, modified in place.
     max_norm : float or None
         Largest allowed norm; ``None`` only computes the norm.
+    rows : sequence of TableRows, default=None
+        The token tables' touched rows: of the tables, only these rows are
+        read and scaled (the gradient is zero in their other rows). None
+        reads the whole buffer.
 
     Returns
     -------
@@ -352,12 +423,24 @@ def clip_grad_norm(grads, max_norm):
     >>> round(float(np.hypot(*g)), 5)
     1.0
     """
-    total_norm = _global_norm(grads)
+    if rows is None:
+        parts, indexes = [grads], []
+    else:
+        parts = [grads[a:b] for a, b in dense_spans(grads.shape[0], rows)]
+        indexes = [table.flat_index() for table in rows]
+        parts += [grads[index] for index in indexes]
+    total_norm = _global_norm(parts)
     if max_norm is None or not math.isfinite(total_norm):
         return total_norm
     coef = float(max_norm) / (total_norm + 1e-6)
     if coef < 1.0:
-        grads *= coef
+        if rows is None:
+            grads *= coef
+        else:
+            for part in parts[: len(parts) - len(indexes)]:
+                part *= coef
+            for index in indexes:
+                grads[index] *= coef
     return total_norm
 
 

@@ -18,6 +18,11 @@ CELL_CONFIGS = [("rnn", "tanh"), ("rnn", "relu")] + [
 ]
 LENGTHS = {"equal": [4, 4, 4], "variable": [4, 2, 3]}
 N_FEATURES, HIDDEN, N_OUT, VOCAB = 2, 3, 4, 5
+#: Input kinds: dense features; one token column read directly (the
+#: generator's ``token_input``); two token columns read directly; two token
+#: columns through embeddings of sizes EMBEDDING_DIMS.
+INPUT_KINDS = ["dense", "tokens", "columns", "embedded"]
+COLUMN_VOCABS, EMBEDDING_DIMS = [VOCAB, 3], [2, 3]
 
 
 def config_grid():
@@ -29,7 +34,7 @@ def config_grid():
             [1, 2],  # num_layers
             sorted(LENGTHS),
             ["last", "all"],
-            ["dense", "tokens"],
+            INPUT_KINDS,
         )
     )
 
@@ -44,9 +49,10 @@ def make_case(config, dtype=np.float64, seed=0, lengths=None):
     (cell, act), bi, layers, lengths_kind, head, inputs = config
     rng = np.random.default_rng(seed)
     tokens = inputs == "tokens"
+    columns = inputs in ("columns", "embedded")
     net = RecurrentNetwork(
         cell,
-        VOCAB if tokens else N_FEATURES,
+        VOCAB if tokens else 0 if columns else N_FEATURES,
         HIDDEN,
         N_OUT,
         num_layers=layers,
@@ -54,6 +60,8 @@ def make_case(config, dtype=np.float64, seed=0, lengths=None):
         activation=act,
         head=head,
         token_input=tokens,
+        vocab_sizes=COLUMN_VOCABS if columns else None,
+        embedding_dims=EMBEDDING_DIMS if inputs == "embedded" else None,
         dtype=dtype,
     )
     params = net.init_params(rng)
@@ -62,6 +70,11 @@ def make_case(config, dtype=np.float64, seed=0, lengths=None):
     lengths = LENGTHS[lengths_kind] if lengths is None else lengths
     if tokens:
         seqs = [rng.integers(0, VOCAB, size=n) for n in lengths]
+    elif columns:
+        seqs = [
+            np.stack([rng.integers(0, v, size=n) for v in COLUMN_VOCABS], axis=1)
+            for n in lengths
+        ]
     else:
         seqs = [rng.standard_normal((n, N_FEATURES)).astype(dtype) for n in lengths]
     x, packing = pack_sequences(seqs)

@@ -33,7 +33,7 @@ def test_sequence_alone_equals_sequence_in_batch(config):
         dy.copy(),
         dh.copy(),
         None if dc is None else dc.copy(),
-        need_dx=not net.token_input,
+        need_dx=not net.inputs.n_columns,
     )
     outs = _per_sequence_outputs(net, y, packing)
     douts = _per_sequence_outputs(net, dy, packing)
@@ -61,7 +61,7 @@ def test_sequence_alone_equals_sequence_in_batch(config):
             dyi.copy(),
             dh[:, sl].copy(),
             None if dc is None else dc[:, sl].copy(),
-            need_dx=not net.token_input,
+            need_dx=not net.inputs.n_columns,
         )
         grad_sum += gi
         np.testing.assert_allclose(dh0i, dh0[:, sl], rtol=1e-10, atol=1e-12)

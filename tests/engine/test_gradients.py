@@ -47,7 +47,7 @@ def check_all_gradients(net, params, x, packing, h0, c0, rng):
         dy.copy(),
         dh.copy(),
         None if dc is None else dc.copy(),
-        need_dx=not net.token_input,
+        need_dx=not net.inputs.n_columns,
     )
     errors = {}
     P = net.layout.views(params)
@@ -56,7 +56,7 @@ def check_all_gradients(net, params, x, packing, h0, c0, rng):
         idx = sample_indices(P[name].size, MAX_COORDS, rng)
         numeric = numerical_gradient(objective, P[name], idx)
         errors[name] = relative_error(G[name].reshape(-1)[idx], numeric)
-    if not net.token_input:
+    if not net.inputs.n_columns:
         idx = sample_indices(x.size, 2 * MAX_COORDS, rng)
         errors["x"] = relative_error(
             dx.reshape(-1)[idx], numerical_gradient(objective, x, idx)
@@ -77,7 +77,7 @@ def test_gradients_match_finite_differences(config):
     net, params, _, x, packing, h0, c0, rng = make_case(config)
     errors = check_all_gradients(net, params, x, packing, h0, c0, rng)
     expected = set(net.layout.names) | {"h0"}
-    expected |= {"x"} if not net.token_input else set()
+    expected |= {"x"} if not net.inputs.n_columns else set()
     expected |= {"c0"} if c0 is not None else set()
     assert set(errors) == expected
     bad = {k: v for k, v in errors.items() if not v < TOL}

@@ -562,3 +562,82 @@ def test_clip_grad_norm_matches_torch(torch, max_norm):
         norm = clip_grad_norm(grads, max_norm)
         assert norm == pytest.approx(float(t_norm), rel=1e-12)
         assert_allclose(grads, t_param.grad.numpy(), rtol=1e-12)
+
+
+# --- lazy updates of token tables ---------------------------------------------
+
+
+def _tables_case(seed=0):
+    """A 40-number buffer: dense 0-7, a 6x3 table 8-25, dense 26-29, a 5x2 table."""
+    from skrnn._engine.embedding import TableRows
+
+    rng = np.random.default_rng(seed)
+    params = rng.standard_normal(40)
+    grads = np.zeros(40)
+    tables = [TableRows(8, 26, 3, [1, 4]), TableRows(30, 40, 2, [0, 2, 3])]
+    touched = np.concatenate([t.flat_index() for t in tables])
+    dense = np.r_[0:8, 26:30]
+    grads[dense] = rng.standard_normal(dense.size)
+    grads[touched] = rng.standard_normal(touched.size)
+    return params, grads, tables, dense, touched
+
+
+@pytest.mark.parametrize("make", [AdamOptimizer, SGDOptimizer])
+def test_lazy_update_moves_only_the_touched_rows_of_the_tables(make):
+    """Dense parts and touched rows as a dense update would; nothing else moves."""
+    params, grads, tables, dense, touched = _tables_case()
+    lazy, full = params.copy(), params.copy()
+    opt_lazy, opt_full = make(lazy), make(full)
+    for _ in range(3):
+        opt_lazy.update_params(lazy, grads, rows=tables)
+        opt_full.update_params(full, grads)
+    moved = np.r_[dense, touched]
+    np.testing.assert_allclose(lazy[moved], full[moved], rtol=1e-14)
+    untouched = np.setdiff1d(np.arange(40), moved)
+    # the dense update moves untouched rows only through their zero gradient
+    # (SGD and Adam leave a zero-gradient, zero-state entry where it is)
+    np.testing.assert_array_equal(lazy[untouched], params[untouched])
+    grads_elsewhere = grads.copy()
+    grads_elsewhere[untouched] = 1e3  # never read by the lazy update
+    again = params.copy()
+    opt = make(again)
+    for _ in range(3):
+        opt.update_params(again, grads_elsewhere, rows=tables)
+    np.testing.assert_array_equal(again, lazy)
+
+
+def test_lazy_adam_keeps_the_moments_of_rows_outside_the_batch():
+    """A row's moments decay only at the steps that touch it (SparseAdam)."""
+    from skrnn._engine.embedding import TableRows
+
+    params = np.zeros(6)
+    opt = AdamOptimizer(params, learning_rate_init=0.1)
+    first = [TableRows(0, 6, 2, [0, 1, 2])]
+    opt.update_params(params, np.ones(6), rows=first)
+    m_after_first = opt.m.copy()
+    opt.update_params(params, np.full(6, 2.0), rows=[TableRows(0, 6, 2, [0])])
+    np.testing.assert_array_equal(opt.m[2:], m_after_first[2:])
+    assert opt.m[0] == pytest.approx(0.9 * 0.1 + 0.1 * 2.0)
+    assert opt.t == 2
+
+
+def test_clip_grad_norm_with_rows_reads_and_scales_only_those_rows():
+    params, grads, tables, dense, touched = _tables_case()
+    moved = np.r_[dense, touched]
+    expected = grads.copy()
+    norm = clip_grad_norm(expected, 0.5)
+    noisy = grads.copy()
+    untouched = np.setdiff1d(np.arange(40), moved)
+    noisy[untouched] = 7.0  # not read
+    assert clip_grad_norm(noisy, 0.5, rows=tables) == pytest.approx(norm, rel=1e-14)
+    np.testing.assert_allclose(noisy[moved], expected[moved], rtol=1e-14)
+    np.testing.assert_array_equal(noisy[untouched], 7.0)
+
+
+def test_overlapping_tables_are_refused():
+    from skrnn._engine.embedding import TableRows
+
+    params = np.zeros(10)
+    tables = [TableRows(0, 6, 2, [0]), TableRows(4, 10, 2, [0])]
+    with pytest.raises(ValueError, match="without overlap"):
+        AdamOptimizer(params).update_params(params, np.ones(10), rows=tables)

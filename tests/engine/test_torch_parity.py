@@ -69,7 +69,7 @@ def _torch_module(net, params):
     """The torch recurrent module with the same weights as ``net``."""
     kwargs = {"nonlinearity": net.cell.activation} if net.cell.name == "rnn" else {}
     module = TORCH_MODULES[net.cell.name](
-        net.n_inputs,
+        net.inputs.width,
         net.hidden_size,
         num_layers=net.num_layers,
         batch_first=True,
