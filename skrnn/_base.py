@@ -27,6 +27,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from ._categorical import vocabulary_sizes
 from ._engine import AdamOptimizer, RecurrentNetwork, SGDOptimizer
 from ._engine.batched import CHUNK
 from ._engine.memory import estimate_fit_bytes, optimizer_arrays
@@ -46,6 +47,7 @@ ARCHITECTURE_PARAMS = (
     "num_layers",
     "bidirectional",
     "activation",
+    "embedding_dim",
     "dtype",
 )
 #: The deepest stack: far past any recurrent stack that trains (a few to a
@@ -53,7 +55,22 @@ ARCHITECTURE_PARAMS = (
 #: deeper one would only take minutes to fail or to learn nothing.
 MAX_LAYERS = 1000
 #: The parameters that size a fit's memory, named when it is refused.
-_SIZE_PARAMS = ARCHITECTURE_PARAMS[:4] + ("dtype", "batch_size", "seq_length")
+_SIZE_PARAMS = ARCHITECTURE_PARAMS[:4] + (
+    "embedding_dim",
+    "dtype",
+    "batch_size",
+    "seq_length",
+)
+#: The parameters of token input (estimators with ``_accepts_tokens``).
+TOKEN_PARAMETER_CONSTRAINTS = {
+    "embedding_dim": [Interval(Integral, 1, None, closed="left"), "array-like", None],
+    "min_frequency": [
+        Interval(Integral, 1, None, closed="left"),
+        Interval(Real, 0, 1, closed="neither"),
+    ],
+    "max_categories": [Interval(Integral, 1, None, closed="left"), None],
+    "handle_unknown": [StrOptions({"unknown", "error"})],
+}
 #: The training history's fields (:class:`~skrnn._training.History`) and the
 #: attributes that hold them.
 _HISTORY_ATTRIBUTES = {
@@ -154,6 +171,8 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
 
     _head = "last"
     _loss = "cross_entropy"
+    #: Token sequences are an input form (see :mod:`skrnn._sequences`).
+    _accepts_tokens = False
     #: ``metric(outputs, y, weights)``: the validation score of early stopping.
     _metric = staticmethod(accuracy)
 
@@ -204,7 +223,7 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
 
     def _network_spec(self, plan):
         """The network a fit on ``plan`` builds, as the engine's keywords."""
-        return dict(
+        spec = dict(
             cell=self.cell,
             n_inputs=plan.n_inputs,
             hidden_size=self.hidden_size,
@@ -216,6 +235,34 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
             token_input=plan.token_input,
             dtype=self._dtype,
         )
+        spec.update(self._token_spec(plan))
+        return spec
+
+    def _token_spec(self, plan):
+        """``n_inputs``, ``vocab_sizes`` and ``embedding_dims`` of token input.
+
+        Empty unless the fit is on token sequences: then the network has no
+        dense input, one vocabulary per column (its categories and the
+        unknown code) and ``embedding_dim`` per column (None: direct).
+        """
+        fitted = plan.fitted
+        if fitted.get("_fit_X_form", getattr(self, "_fit_X_form", None)) != "tokens":
+            return {}
+        categories = fitted.get("categories_", getattr(self, "categories_", None))
+        dims = self.embedding_dim
+        if dims is not None:
+            dims = [dims] * len(categories) if np.ndim(dims) == 0 else list(dims)
+            if len(dims) != len(categories) or not all(
+                isinstance(d, Integral) and not isinstance(d, bool) and d >= 1
+                for d in dims
+            ):
+                raise ValueError(
+                    f"embedding_dim must be a positive int or one per token column "
+                    f"({len(categories)}); got {self.embedding_dim!r}."
+                )
+        return dict(
+            n_inputs=0, vocab_sizes=vocabulary_sizes(categories), embedding_dims=dims
+        )
 
     def _check_params(self):
         """Cross-parameter rules, as one ValueError naming both parameters."""
@@ -226,9 +273,12 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
             )
 
     def _architecture(self):
+        """The architecture parameters (``embedding_dim`` for token fits only)."""
+        tokens = getattr(self, "_fit_X_form", None) == "tokens"
         return {
             name: (self._dtype if name == "dtype" else getattr(self, name, False))
             for name in ARCHITECTURE_PARAMS
+            if tokens or name != "embedding_dim"
         }
 
     def _check_architecture_unchanged(self):
@@ -307,6 +357,8 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
         own = self.get_params(deep=False)
         values = ", ".join(f"{n}={_short(own[n])}" for n in _SIZE_PARAMS if n in own)
         inputs = "tokens" if plan.token_input else "features"
+        if "vocab_sizes" in spec:
+            inputs = f"token column(s) of {_short(sum(spec['vocab_sizes']))} codes"
         batch = " or ".join(n for n in ("batch_size", "seq_length") if n in own)
         check_memory(
             n_bytes,
@@ -444,6 +496,7 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
             loss=self._loss,
             batch_size=self._batch_size(len(train.seqs)),
             shuffle=self.shuffle,
+            lazy_tables=True,
             **self._regularization(),
         )
 

@@ -9,6 +9,7 @@ the same for skrnn: ``__getstate__`` adds ``_skrnn_version`` and
 running version. Put it before ``BaseEstimator`` in the bases.
 """
 
+import inspect
 import warnings
 
 from .exceptions import InconsistentVersionWarning
@@ -44,4 +45,9 @@ class VersionedPickleMixin:
                 ),
                 stacklevel=2,
             )
+        for name, parameter in inspect.signature(
+            type(self).__init__
+        ).parameters.items():
+            if parameter.default is not inspect.Parameter.empty:
+                state.setdefault(name, parameter.default)
         super().__setstate__(state)

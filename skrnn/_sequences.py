@@ -12,7 +12,13 @@ Every estimator accepts the same forms of ``X``:
   or trailing steps are absent steps, as
   :class:`~skrnn.SlidingWindowTransformer` produces);
 * a list of arrays, each ``(n_steps_i, n_features)`` or ``(n_steps_i,)``:
-  variable length.
+  variable length;
+* token sequences (estimators with ``_accepts_tokens``): a list of
+  sequences of symbols (words, or any hashable values that are not numbers),
+  a list of 2-D arrays of symbols ``(n_steps_i, n_columns)`` (one
+  vocabulary per column), or an array of str. Each column's vocabulary is
+  learned in fit (:mod:`~skrnn._categorical`); the sequences become their
+  integer codes, which the network's input layer embeds.
 
 Internally, the sequences are a :class:`~skrnn._engine.Ragged`: a flat
 array of rows (one row per step) with each sequence's first row and length.
@@ -27,6 +33,12 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils.validation import check_array, validate_data
 
+from ._categorical import (
+    encode_tokens,
+    is_token_input,
+    learn_categories,
+    read_token_sequences,
+)
 from ._engine import Ragged
 
 __all__ = ["check_sequences", "check_X_forms"]
@@ -253,6 +265,10 @@ def check_sequences(estimator, X, *, reset, dtype, two_d="steps"):
     fitted : dict
         The attributes to record (empty unless ``reset``).
     """
+    tokens = getattr(estimator, "_accepts_tokens", False) and is_token_input(X)
+    _check_same_kind(estimator, tokens, reset)
+    if tokens:
+        return _from_tokens(estimator, X, reset)
     form = check_X_forms(X)
     fitted = {}
     if form == "masked":
@@ -273,6 +289,67 @@ def check_sequences(estimator, X, *, reset, dtype, two_d="steps"):
             f"{type(estimator).__name__} was fitted with "
             f"{estimator.n_features_per_step_} features per step."
         )
+    return seqs, form, fitted
+
+
+def _check_same_kind(estimator, tokens, reset):
+    """Refuse numbers for a model fitted on tokens, and tokens for one on numbers."""
+    if reset or not hasattr(estimator, "_fit_X_form"):
+        return
+    fitted_tokens = estimator._fit_X_form == "tokens"
+    if tokens and not fitted_tokens:
+        raise ValueError(
+            f"X holds token sequences (symbols such as str), but "
+            f"{type(estimator).__name__} was fitted on numeric sequences."
+        )
+    if fitted_tokens and not tokens:
+        raise ValueError(
+            f"{type(estimator).__name__} was fitted on token sequences "
+            "(symbols such as str); X holds numbers. Pass sequences of "
+            "symbols (numbers are never tokens: to use integer categories, "
+            "pass them as str)."
+        )
+
+
+def _from_tokens(estimator, X, reset):
+    """The token forms: codes over each column's vocabulary (learned if ``reset``).
+
+    Returns what :func:`check_sequences` returns; the form is ``'list'``
+    unless ``X`` is an array (then ``'2d'``: sequences of equal length).
+    """
+    columns, lengths = read_token_sequences(X)
+    fitted = {}
+    if reset:
+        categories, infrequent = learn_categories(
+            columns, estimator.min_frequency, estimator.max_categories
+        )
+        fitted = {
+            "categories_": categories,
+            "infrequent_categories_": infrequent,
+            "n_features_in_": len(columns),
+            "feature_names_in_": None,
+            "n_features_per_step_": len(columns),
+            "_fit_X_form": "tokens",
+        }
+        handle_unknown = "unknown"  # unseen in fit: impossible
+    else:
+        if len(columns) != estimator.n_features_per_step_:
+            raise ValueError(
+                f"X has {len(columns)} token column(s) per step, but "
+                f"{type(estimator).__name__} was fitted with "
+                f"{estimator.n_features_per_step_}."
+            )
+        categories = estimator.categories_
+        infrequent = estimator.infrequent_categories_
+        handle_unknown = estimator.handle_unknown
+    seqs, _ = encode_tokens(
+        columns,
+        lengths,
+        categories,
+        handle_unknown=handle_unknown,
+        infrequent=infrequent,
+    )
+    form = "2d" if isinstance(X, np.ndarray) and X.ndim >= 2 else "list"
     return seqs, form, fitted
 
 

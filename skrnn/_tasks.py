@@ -88,12 +88,24 @@ class _Task:
     clip_norm : float or None
     dropout : bool
         Draw dropout masks (training a stack with ``dropout > 0``).
+    lazy_tables : bool, default=False
+        Update the network's token tables lazily: only the rows of each
+        batch's codes are penalised, clipped and updated (the ``rows`` a
+        batch returns); the L2 penalty leaves the tables out.
     """
 
-    def __init__(self, network, params, *, alpha, clip_norm, dropout):
+    def __init__(
+        self, network, params, *, alpha, clip_norm, dropout, lazy_tables=False
+    ):
         self.network, self.params = network, params
         self.alpha, self.clip_norm, self.dropout = alpha, clip_norm, dropout
-        self.weight_spans = network.weight_spans
+        self.lazy_tables = lazy_tables and bool(network.table_names)
+        tables = set(network.table_names) if self.lazy_tables else set()
+        self.weight_spans = [
+            network.layout.offsets[name]
+            for name in network.weight_names
+            if name not in tables
+        ]
 
     def _loss_and_grad(self, x, packing, y, rng, **kwargs):
         """The network's loss and gradient on a batch (dropout if asked)."""
@@ -101,12 +113,16 @@ class _Task:
             self.params, x, packing, y, rng=rng if self.dropout else None, **kwargs
         )
 
-    def _regularize(self, loss, grads, normalizer):
-        """Add the L2 penalty and clip; return the loss, gradient and its norm."""
+    def _regularize(self, loss, grads, normalizer, rows=None):
+        """Add the L2 penalty and clip; return the loss, gradient and its norm.
+
+        ``rows`` are the tables' rows of the batch for a lazy update (None:
+        the whole gradient).
+        """
         if self.alpha:
             scale, spans = 1 / normalizer, self.weight_spans
             loss += add_l2_penalty(self.params, grads, self.alpha, scale, spans)
-        return loss, grads, clip_grad_norm(grads, self.clip_norm)
+        return loss, grads, clip_grad_norm(grads, self.clip_norm, rows=rows)
 
 
 class SequenceTask(_Task):
@@ -137,16 +153,20 @@ class SequenceTask(_Task):
             yield idx[start : start + self.batch_size]
 
     def loss_and_grad(self, idx, rng):
-        """Loss, gradient, norm, sequences and targets of the batch ``idx``."""
+        """Loss, gradient, norm, sequences, targets and table rows of ``idx``.
+
+        The table rows are those of a lazy update (None without).
+        """
         data = self.data
         rows, packing = data.seqs.pack(idx)
+        x = data.seqs.data[rows]
         where = rows if data.per_step else idx
         y = data.y[where]
         weights = None if data.weights is None else data.weights[where]
         normalizer = float(len(y)) if weights is None else float(weights.sum())
         normalizer = normalizer if normalizer > 0 else 1.0  # every weight is 0
         loss, grads, _, _ = self._loss_and_grad(
-            data.seqs.data[rows],
+            x,
             packing,
             y,
             rng,
@@ -154,7 +174,11 @@ class SequenceTask(_Task):
             weights=weights,
             normalizer=normalizer,
         )
-        return (*self._regularize(loss, grads, normalizer), len(idx), len(y))
+        touched = None
+        if self.lazy_tables:
+            touched = self.network.touched_rows(x, packing.n_rows)
+        regularized = self._regularize(loss, grads, normalizer, touched)
+        return (*regularized, len(idx), len(y), touched)
 
 
 class StreamTask(_Task):
@@ -193,7 +217,7 @@ class StreamTask(_Task):
             yield state, live, rows, packing
 
     def loss_and_grad(self, batch, rng):
-        """Loss, gradient, norm and tokens predicted of a batch of windows."""
+        """Loss, gradient, norm, tokens predicted (twice) and None (no lazy rows)."""
         state, live, rows, packing = batch
         codes = self.corpus.data
         h0, c0 = state.take(live)
@@ -202,7 +226,7 @@ class StreamTask(_Task):
             codes[rows], packing, y, rng, loss="cross_entropy", h0=h0, c0=c0
         )
         state.put(live, h_n, c_n)
-        return (*self._regularize(loss, grads, float(len(y))), len(y), len(y))
+        return (*self._regularize(loss, grads, float(len(y))), len(y), len(y), None)
 
     @staticmethod
     def batch_shapes(corpus, n_streams, seq_length, early_stopping):

@@ -128,9 +128,10 @@ def run_epochs(params, optimizer, task, score, settings, history, rng):
     task : object
         ``task.epoch(rng)`` yields the batches of an epoch and
         ``task.loss_and_grad(batch, rng)`` returns ``(loss, grads, norm,
-        n_samples, n_targets)``: the regularised loss, the clipped gradient
-        and its norm before clipping, the samples (for ``t``) and the targets
-        of the batch (to average the epoch's loss).
+        n_samples, n_targets, rows)``: the regularised loss, the clipped
+        gradient and its norm before clipping, the samples (for ``t``) and
+        the targets of the batch (to average the epoch's loss), and the rows
+        of the token tables to update lazily (None: update everything).
     score : callable or None
         ``score()`` is the validation score of ``params`` (higher is better):
         early stopping, which keeps the best weights.
@@ -189,13 +190,13 @@ def _epoch(params, optimizer, task, score, rng, epoch):
     """
     total, n_targets, n_samples = 0.0, 0, 0
     for batch in task.epoch(rng):
-        loss, grads, norm, samples, targets = task.loss_and_grad(batch, rng)
+        loss, grads, norm, samples, targets, rows = task.loss_and_grad(batch, rng)
         if not (np.isfinite(loss) and np.isfinite(norm)):
             raise NonFiniteError(
                 f"The loss or its gradient became non-finite during epoch "
                 f"{epoch + 1} (loss={loss}, gradient norm={norm}). {_ADVICE}"
             )
-        optimizer.update_params(params, grads)
+        optimizer.update_params(params, grads, rows=rows)
         total += loss * targets
         n_targets += targets
         n_samples += samples

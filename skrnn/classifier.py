@@ -5,7 +5,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._base import BaseRNN, FitPlan
+from ._base import TOKEN_PARAMETER_CONSTRAINTS, BaseRNN, FitPlan
 from ._engine.batched import forward_outputs
 from ._engine.losses import log_softmax
 from ._param_validation import StrOptions, _fit_context
@@ -85,6 +85,26 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Print one line per epoch: loss, validation score, time, time left.
     dtype : {np.float32, np.float64}, default=np.float32
         Precision of the weights and of every computation.
+    embedding_dim : int, list of int or None, default=None
+        For token input (sequences of words or other symbols; see the user
+        guide): the size of each column's learned embedding (one int for
+        every column, or one per column). None feeds each symbol's one-hot
+        vector to the first layer without forming it (its input weights
+        are gathered), which suits small vocabularies; for words, 50 to 300.
+        Ignored for numeric input.
+    min_frequency : int or float, default=2
+        For token input: symbols seen fewer times in fit (a fraction of a
+        column's steps when a float, as in
+        :class:`~sklearn.preprocessing.OneHotEncoder`) share the unknown
+        code. They train its vector, which then stands for symbols never
+        seen in fit; 1 keeps every symbol (the unknown vector is then never
+        trained).
+    max_categories : int or None, default=None
+        For token input: keep at most this many symbols per column, the most
+        frequent (the others share the unknown code).
+    handle_unknown : {'unknown', 'error'}, default='unknown'
+        For token input, symbols never seen in fit: read as the unknown code,
+        or refused with a ValueError listing them.
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes, multiplied into ``sample_weight``.
 
@@ -95,6 +115,11 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Width of ``X`` when fitted on a 2-D array (its number of steps);
         otherwise the number of features per step.
     n_features_per_step_ : int
+    categories_ : list of ndarray
+        For token input: each column's vocabulary, sorted; symbol
+        ``categories_[k][j]`` has code ``j + 1`` (code 0 is unknown).
+    infrequent_categories_ : list of ndarray
+        For token input: the symbols of fit that share the unknown code.
     params_ : dict of str to ndarray
         The learned weights, in the tutorial's notation (see
         :attr:`BaseRNN.params_`).
@@ -148,8 +173,10 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     True
     """
 
+    _accepts_tokens = True
     _parameter_constraints: dict = {
         **BaseRNN._parameter_constraints,
+        **TOKEN_PARAMETER_CONSTRAINTS,
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
@@ -182,6 +209,10 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         warm_start=False,
         verbose=False,
         dtype=np.float32,
+        embedding_dim=None,
+        min_frequency=2,
+        max_categories=None,
+        handle_unknown="unknown",
         class_weight=None,
     ):
         self._store(locals())

@@ -6,7 +6,7 @@ from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseRNN, FitPlan
+from ._base import TOKEN_PARAMETER_CONSTRAINTS, BaseRNN, FitPlan
 from ._engine.batched import forward_outputs
 from ._param_validation import _fit_context
 from ._sequences import check_finite_output, check_n_sequences, check_sequences
@@ -63,6 +63,26 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     warm_start : bool, default=False
     verbose : bool or int, default=False
     dtype : {np.float32, np.float64}, default=np.float32
+    embedding_dim : int, list of int or None, default=None
+        For token input (sequences of words or other symbols; see the user
+        guide): the size of each column's learned embedding (one int for
+        every column, or one per column). None feeds each symbol's one-hot
+        vector to the first layer without forming it (its input weights
+        are gathered), which suits small vocabularies; for words, 50 to 300.
+        Ignored for numeric input.
+    min_frequency : int or float, default=2
+        For token input: symbols seen fewer times in fit (a fraction of a
+        column's steps when a float, as in
+        :class:`~sklearn.preprocessing.OneHotEncoder`) share the unknown
+        code. They train its vector, which then stands for symbols never
+        seen in fit; 1 keeps every symbol (the unknown vector is then never
+        trained).
+    max_categories : int or None, default=None
+        For token input: keep at most this many symbols per column, the most
+        frequent (the others share the unknown code).
+    handle_unknown : {'unknown', 'error'}, default='unknown'
+        For token input, symbols never seen in fit: read as the unknown code,
+        or refused with a ValueError listing them.
 
     The parameters mean what they mean for :class:`~skrnn.RNNClassifier`.
 
@@ -74,6 +94,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         anything else float64), whatever the precision of the computation.
     n_features_in_ : int
     n_features_per_step_ : int
+    categories_ : list of ndarray
+        For token input: each column's vocabulary, sorted; symbol
+        ``categories_[k][j]`` has code ``j + 1`` (code 0 is unknown).
+    infrequent_categories_ : list of ndarray
+        For token input: the symbols of fit that share the unknown code.
     params_ : dict of str to ndarray
     loss_ : float
         Half the mean squared error, plus the L2 penalty.
@@ -113,6 +138,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
     _loss = "squared_error"
     _metric = staticmethod(_r2)
+    _accepts_tokens = True
+    _parameter_constraints: dict = {
+        **BaseRNN._parameter_constraints,
+        **TOKEN_PARAMETER_CONSTRAINTS,
+    }
 
     def __init__(
         self,
@@ -143,6 +173,10 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         warm_start=False,
         verbose=False,
         dtype=np.float32,
+        embedding_dim=None,
+        min_frequency=2,
+        max_categories=None,
+        handle_unknown="unknown",
     ):
         self._store(locals())
 

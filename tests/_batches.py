@@ -20,7 +20,7 @@ def wrap_batches(monkeypatch, est, wrapper):
     wrapper : callable
         ``wrapper(loss_and_grad, batch, rng)`` returns what
         ``loss_and_grad(batch, rng)`` returns: ``(loss, grads, norm,
-        n_samples, n_targets)``.
+        n_samples, n_targets, rows)``.
     """
     make_task = est._task
 

@@ -337,8 +337,8 @@ def test_weights_made_non_finite_by_the_last_update_are_refused(
     Opt = AdamOptimizer if solver == "adam" else SGDOptimizer
     original = Opt.update_params
 
-    def poisoning(self, params, grads):
-        original(self, params, grads)
+    def poisoning(self, params, grads, rows=None):
+        original(self, params, grads, rows=rows)
         params[-1] = np.inf  # the last bias of the head
 
     monkeypatch.setattr(Opt, "update_params", poisoning)
@@ -539,7 +539,7 @@ def test_interrupt_inside_the_optimizer_update_never_keeps_half_updated_weights(
     original = Opt.update_params
     clock = _Clock(est, monkeypatch)
 
-    def half_update(self, params, grads):
+    def half_update(self, params, grads, rows=None):
         if clock.tick() == (epoch, 2):
             # the in-place work done before the interruption: the state
             # moved, half of the weights too
@@ -550,7 +550,7 @@ def test_interrupt_inside_the_optimizer_update_never_keeps_half_updated_weights(
                 self.t += 1
             params[: params.size // 2] -= 0.5
             raise KeyboardInterrupt
-        return original(self, params, grads)
+        return original(self, params, grads, rows=rows)
 
     monkeypatch.setattr(Opt, "update_params", half_update)
     _fit_interrupted(est, *_fit_args(name))

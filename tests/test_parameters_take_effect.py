@@ -95,10 +95,10 @@ def _fit_recording(est, X, y):
 
         def recording(batch, rng):
             before = params.copy()
-            loss, grads, norm, n, targets = loss_and_grad(batch, rng)
+            loss, grads, norm, n, targets, rows = loss_and_grad(batch, rng)
             ids = batch[1] if isinstance(est, CharRNNGenerator) else batch
             steps.append(Step(before, loss, grads.copy(), n, np.array(ids)))
-            return loss, grads, norm, n, targets
+            return loss, grads, norm, n, targets, rows
 
         task.loss_and_grad = recording
         return task

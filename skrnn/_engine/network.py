@@ -140,6 +140,16 @@ class RecurrentNetwork:
             raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
         self.layout = ParamLayout(self._shapes(), self.dtype)
 
+    def __setstate__(self, state):
+        """Load a network pickled before token columns (dense or one column)."""
+        if "inputs" not in state:
+            n_inputs = state["n_inputs"]
+            tokens = state.get("token_input", False)
+            state["inputs"] = (
+                InputLayer(0, [n_inputs]) if tokens else InputLayer(n_inputs)
+            )
+        self.__dict__.update(state)
+
     def _shapes(self):
         shapes = {}
         H = self.hidden_size
