@@ -18,6 +18,7 @@ _PUBLIC = {
     "CharRNNGenerator": "generator",
     "SlidingWindowTransformer": "preprocessing",
     "OneHotCharEncoder": "preprocessing",
+    "TextTokenizer": "_text",
     "sliding_windows": "preprocessing",
 }
 

@@ -4,11 +4,12 @@
 For each estimator of :func:`skrnn.utils.discovery.all_estimators`, fitted
 small: pickle, joblib and ``copy.deepcopy`` round trips give the same
 fitted attributes bit for bit and the same outputs (predict, predict_proba,
-transform, inverse_transform, generate, score). The recurrent estimators
-record the skrnn version in their pickle (``_skrnn_version``, as
-scikit-learn records ``_sklearn_version`` for its own estimators) and warn
-with :class:`skrnn.exceptions.InconsistentVersionWarning` when another
-version loads them.
+transform, inverse_transform, generate, score; lists of token lists compared
+item by item). The recurrent estimators record the skrnn version in their
+pickle (``_skrnn_version``, as scikit-learn records ``_sklearn_version`` for
+its own estimators) and warn with
+:class:`skrnn.exceptions.InconsistentVersionWarning` when another version
+loads them.
 """
 
 import copy
@@ -80,6 +81,12 @@ def _windows(Est):
     return est, lambda e: [np.ma.getdata(e.transform(rows)), e.transform(rows).mask]
 
 
+def _tokenizer(Est):
+    docs = ["To be, or not.", "the", b"caf\xc3\xa9 cr\xc3\xa8me"]
+    est = Est(stop_words=["the"], empty_token="<empty>").fit(docs)
+    return est, lambda e: [e.transform(docs)]
+
+
 #: name -> function of the class returning (fitted estimator, outputs function)
 FITTED = {
     "CharRNNGenerator": _generator,
@@ -88,6 +95,7 @@ FITTED = {
     "RNNRegressor": _regressor,
     "RNNSequenceTagger": _tagger,
     "SlidingWindowTransformer": _windows,
+    "TextTokenizer": _tokenizer,
 }
 ESTIMATORS = all_estimators()
 RECURRENT = [(n, E) for n, E in ESTIMATORS if issubclass(E, BaseRNN)]

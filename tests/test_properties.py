@@ -6,8 +6,9 @@ Hypothesis throws at every public method of every estimator (discovered with
 4 dimensions, empty axes), dtypes (int, bool, float16/32/64, complex,
 object, strings), NaN and infinity, ragged lists with mismatched feature
 counts, unknown symbols, sequences longer than any seen in fit, masked
-arrays with holes, and absurd hyperparameters. Every call must end in one of
-two ways:
+arrays with holes, and absurd hyperparameters; and, to TextTokenizer, lists
+of documents with blank ones, bytes that are not UTF-8, missing values,
+numbers and token lists among them. Every call must end in one of two ways:
 
 * a result of the right type and shape, with finite numbers; or
 * a ``ValueError`` or ``TypeError`` (scikit-learn's ``InvalidParameterError``
@@ -28,7 +29,7 @@ probability that underflowed to 0).
 
 The properties: any input to every fit-side method (fit, partial_fit,
 fit_transform, with any y and sample_weight) and to every inference method
-of 20 fitted models; absurd hyperparameters through set_params, then fit,
+of 22 fitted models; absurd hyperparameters through set_params, then fit,
 every value drawn tried, on a machine of 64 MiB (``SMALL_MACHINE``: a value
 asking for more memory must get an error naming it); absurd arguments of
 generate; y and sample_weight of any dtype and value;
@@ -36,8 +37,8 @@ sequences longer and values larger than any seen (relu cells, whose state
 can overflow); and the silent-answer properties above.
 
 The budgets are fixed and the examples derandomized (``derandomize=True``,
-no example database), so CI runs the same examples every time: at most 18,700
-examples, some 50 s on two cores. No health check is suppressed. Each bug
+no example database), so CI runs the same examples every time: at most 20,700
+examples, some 60 s on two cores. No health check is suppressed. Each bug
 the properties found has a plain regression test at the end of the file,
 with the example it was found on.
 """
@@ -61,6 +62,7 @@ from sklearn.exceptions import (
     DataConversionWarning,
     UndefinedMetricWarning,
 )
+from sklearn.feature_extraction.text import CountVectorizer
 
 from skrnn import (
     CharRNNGenerator,
@@ -69,9 +71,12 @@ from skrnn import (
     RNNRegressor,
     RNNSequenceTagger,
     SlidingWindowTransformer,
+    TextTokenizer,
     sliding_windows,
 )
+from skrnn._categorical import is_token_input
 from skrnn._sequences import check_X_forms
+from skrnn._text import DEFAULT_TOKEN_PATTERN
 from skrnn._training import NonFiniteError
 from skrnn.utils.discovery import all_estimators
 
@@ -124,6 +129,10 @@ SPECS = {
     ),
     "SlidingWindowTransformer": dict(
         kind="table", fit=("fit", "fit_transform"), infer=("transform",)
+    ),
+    # documents (str): text is its input, not a problem of it
+    "TextTokenizer": dict(
+        kind="text", fit=("fit", "fit_transform"), infer=("transform",)
     ),
 }
 ESTIMATORS = dict(all_estimators())
@@ -407,6 +416,41 @@ def describe(X):
     return tags
 
 
+def describe_text(X):
+    """The tags of what TextTokenizer cannot take in ``X`` (see KEYWORDS).
+
+    Text is its input: describe's "text" (symbols where numbers are expected)
+    and "ragged" (sequences of different lengths) are not problems here. X
+    must be a 1-D iterable of documents, each a str, or bytes valid in UTF-8
+    (the default encoding), that holds a token: with the default
+    token_pattern, every character but white space is one, so a document
+    has none if it is blank.
+    """
+    if isinstance(X, (str, bytes, dict, set)):
+        return {"type"}
+    if len(getattr(X, "shape", (0,))) != 1:
+        return {"shape"}
+    try:
+        documents = list(X)
+    except TypeError:
+        return {"type"}
+    if not documents:
+        return {"empty"}
+    tags = set()
+    for doc in documents:
+        if isinstance(doc, bytes):
+            try:
+                doc = doc.decode("utf-8")
+            except UnicodeDecodeError:
+                tags.add("encoding")
+                continue
+        if not isinstance(doc, str):
+            tags.add("type")  # None, NaN, a number, a token list, masked
+        elif not doc.strip():
+            tags.add("empty")  # no token
+    return tags
+
+
 #: Regular expressions (searched in the lowercased message) that name each
 #: kind of problem. A message must match one of those of the input's tags.
 KEYWORDS = {
@@ -429,6 +473,7 @@ KEYWORDS = {
     "width": r"feature|width|steps|categor",  # against what fit saw
     "kind": r"characters|tokens|kind",  # char model given tokens, or back
     "unknown": r"unknown",
+    "encoding": r"encoding|decode|codec",  # bytes that are not valid UTF-8
     "y": r"\by\b|y_true|label|target|class|sample|entries|output|values|steps"
     r"|\bdim\b|shape",
 }
@@ -486,6 +531,12 @@ _X3 = _rng.standard_normal((6, 3, 2))
 _X2 = _rng.standard_normal((6, 3))
 _X1 = [_rng.standard_normal(k) for k in (2, 3, 4, 2, 3, 1)]
 _Y = np.array([0, 1] * 3)
+#: Documents, one as UTF-8 bytes.
+_DOCS = [
+    "To be, or not to be?",
+    "That is the question.",
+    "caf\u00e9 cr\u00e8me".encode(),
+]
 #: Targets of _X3 for each supervised estimator.
 FIT_Y = {
     "RNNClassifier": _Y,
@@ -546,6 +597,11 @@ FITS = {
     "SlidingWindowTransformer-symbols": lambda: make("SlidingWindowTransformer").fit(
         np.array(list("abcab")).reshape(-1, 1)
     ),
+    "TextTokenizer-default": lambda: make("TextTokenizer").fit(_DOCS),
+    # a blank document, or one of stop words only, is [empty_token]
+    "TextTokenizer-empty": lambda: make(
+        "TextTokenizer", stop_words=["the"], empty_token="<empty>"
+    ).fit(_DOCS),
 }
 FITTED_KEYS = sorted(FITS)
 
@@ -597,6 +653,8 @@ def check_result(est, method, X, result, y=None):
         return _check_generator(est, method, X, result)
     if name == "OneHotCharEncoder":
         return _check_onehot(est, X, result)
+    if name == "TextTokenizer":
+        return _check_tokens(est, X, result)
     if name == "SlidingWindowTransformer":
         assert isinstance(result, np.ma.MaskedArray)
         assert result.shape == (np.shape(X)[0], est.seq_length, est.n_features_in_)
@@ -708,6 +766,33 @@ def _check_onehot(est, X, result):
         assert len(result) == len(X)
     else:
         assert result.shape[:2] == np.shape(X)[:2]
+
+
+def _check_tokens(est, X, result):
+    """A list of one non-empty list of str per document: the tokens of
+    scikit-learn's word analyzer with the same parameters, or [empty_token]."""
+    documents = list(X)
+    assert type(result) is list and len(result) == len(documents)
+    params = est.get_params()
+    empty_token = params.pop("empty_token")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # token_pattern unused
+        analyze = CountVectorizer(**params).build_analyzer()
+    plain = (
+        est.token_pattern == DEFAULT_TOKEN_PATTERN
+        and est.tokenizer is None
+        and est.preprocessor is None
+        and est.stop_words is None
+    )
+    for doc, tokens in zip(documents, result, strict=True):
+        assert type(tokens) is list and tokens, tokens
+        assert all(type(t) is str for t in tokens), tokens
+        assert tokens == (analyze(doc) or [empty_token])
+        if plain:  # tokens without white space; none only for a blank text
+            if isinstance(doc, bytes):
+                doc = doc.decode(est.encoding, est.decode_error)
+            assert (tokens == [empty_token]) == (not doc.strip()), (doc, tokens)
+            assert all(t and not any(c.isspace() for c in t) for t in tokens)
 
 
 def _other_masked_data(X):
@@ -891,6 +976,8 @@ def one_hot_scores(draw, n_categories):
 
 def describe_for(name, X):
     """describe(X), plus the shapes that this estimator cannot take."""
+    if SPECS[name]["kind"] == "text":
+        return describe_text(X)
     tags = describe(X)
     ndim = np.ndim(X) if isinstance(X, np.ndarray) else None
     if name in ("SlidingWindowTransformer", "CharRNNGenerator") and ndim not in (
@@ -929,8 +1016,8 @@ def matching_y(name, X, per_step, classes=(0, 1), n_outputs=1):
         y = np.linspace(-1, 1, n)
         return y if n_outputs == 1 else np.column_stack([y] * n_outputs)
     two_d = isinstance(X, np.ndarray) and not isinstance(X, np.ma.MaskedArray)
-    if not per_step and two_d and X.ndim == 2:
-        return np.arange(n) % 2  # the one-to-one reading
+    if not per_step and two_d and X.ndim == 2 and not is_token_input(X):
+        return np.arange(n) % 2  # the one-to-one reading (tokens: per step)
     if isinstance(X, np.ndarray) and X.ndim >= 2:
         return (np.arange(X.shape[0] * X.shape[1]) % 2).reshape(X.shape[:2])
     try:
@@ -958,9 +1045,61 @@ def near_valid_table(draw, n_features, symbols):
     return draw(perturbed(X))
 
 
+#: Documents: words, a stop word ("the"), punctuation, emoji and white
+#: space of several kinds (a document of white space only has no token).
+DOCUMENTS = st.one_of(
+    st.lists(
+        st.sampled_from(
+            ["the", "a", "Film", "x.y", "!", "\U0001f600", " ", "\t", "\n", "\u3000"]
+        ),
+        max_size=5,
+    ).map("".join),
+    TEXT,
+)
+#: What may stand where a document should: missing values, numbers, tokens.
+NOT_DOCUMENTS = st.one_of(
+    st.sampled_from(
+        [None, np.nan, np.float32(np.nan), Decimal("NaN"), 3, 2.5, True, ("a", "b")]
+    ),
+    st.lists(st.sampled_from(["a", "b", ""]), max_size=2),  # tokenized already
+    OTHER_NUMBERS,
+)
+
+
+@st.composite
+def near_valid_text(draw):
+    """Lists of documents in the forms of X, some with one thing wrong."""
+    docs = draw(st.lists(DOCUMENTS, min_size=1, max_size=4), label="documents")
+    how = draw(
+        st.sampled_from(
+            ["none", "none", "item", "bytes", "array", "object", "masked", "2d", "str"]
+        ),
+        label="form",
+    )
+    i = draw(st.integers(0, len(docs) - 1))
+    if how == "item":
+        docs[i] = draw(NOT_DOCUMENTS)
+    elif how == "bytes":  # valid UTF-8 or not
+        docs[i] = draw(st.one_of(st.binary(max_size=4), st.just(docs[i].encode())))
+    elif how in ("array", "masked", "2d"):
+        X = np.array(docs)
+        if how == "masked":
+            return np.ma.MaskedArray(X, mask=draw(hnp.arrays(np.bool_, X.shape)))
+        return X.reshape(-1, 1) if how == "2d" else X
+    elif how == "object":
+        X = np.empty(len(docs), dtype=object)
+        X[:] = docs
+        return X
+    elif how == "str":
+        return " ".join(docs)
+    return tuple(docs) if draw(st.booleans()) else docs
+
+
 def near_valid(name, est=None):
     """Valid-looking inputs for ``name`` (fitted ``est``), some perturbed."""
     kind = SPECS[name]["kind"]
+    if kind == "text":
+        return near_valid_text()
     if kind == "numeric":
         F = 2 if est is None else est.n_features_per_step_
         return near_valid_numeric(F, max_len=5 if est is None else 12)
@@ -1027,6 +1166,15 @@ def test_fit_on_any_input(name, data):
     assert result is est
     # A fitted model takes what it was fitted on.
     infer = spec["infer"][0]
+    if name == "TextTokenizer":
+        # Its fit checks the form of X only (it learns nothing): what the
+        # documents hold (no token, bytes not in the encoding) meets transform.
+        result, exc = call(est.transform, X)
+        if exc is not None:
+            assert_names_problem(exc, tags & {"empty", "encoding"})
+            return
+        check_result(est, infer, X, result)
+        return
     check_result(est, infer, X, getattr(est, infer)(X))
 
 
@@ -1154,6 +1302,7 @@ TRAIN = {
     "CharRNNGenerator": (["abcab", "cab"],),
     "OneHotCharEncoder": ([["a", "b"], ["c", "a"]],),
     "SlidingWindowTransformer": (_X3[:, 0],),
+    "TextTokenizer": (_DOCS,),
 }
 
 
@@ -1950,3 +2099,47 @@ def test_sizes_past_the_machine_are_named_at_once():
     with mock.patch("skrnn._memory.available_memory", return_value=SMALL_MACHINE):
         with pytest.raises(ValueError, match=r"seq_length=95417497\).*memory"):
             swt.fit_transform(X)
+
+
+@pytest.mark.parametrize("encoding", ["", "x", "hex"])
+@pytest.mark.parametrize("method", ["fit", "transform", "fit_transform"])
+def test_text_tokenizer_names_an_encoding_that_is_not_a_text_encoding(encoding, method):
+    # Found: TextTokenizer(encoding="") fitted, then failed in transform on a
+    # bytes document with LookupError ("unknown encoding: "), neither a
+    # ValueError nor a TypeError; 'hex' (a codec, but not of text) likewise.
+    # Now fit, transform and fit_transform name the encoding, bytes or not.
+    for X in (_DOCS, ["no bytes"]):
+        with pytest.raises(
+            ValueError, match=re.escape(f"encoding={encoding!r} is not a text")
+        ):
+            getattr(TextTokenizer(encoding=encoding), method)(X)
+    assert TextTokenizer(encoding="utf-16").fit_transform(["a"]) == [["a"]]
+
+
+@pytest.mark.parametrize("param", ["strip_accents", "preprocessor", "tokenizer"])
+def test_text_tokenizer_names_the_callable_that_failed(param):
+    # Found: TextTokenizer(preprocessor=np.float16), a callable as the
+    # parameter must be, failed in transform with "could not convert string
+    # to float: 'To be, or not to be?'", which names no parameter. An error
+    # of a callable parameter now names it (and the document), keeping its
+    # type (ValueError or TypeError) and cause.
+    tok = TextTokenizer(**{param: np.float16}).fit(_DOCS)
+    with pytest.raises(
+        ValueError,
+        match=rf"Document 0 could not be tokenized with {param}=<class "
+        r"'numpy\.float16'>: ValueError: could not convert string to float",
+    ) as info:
+        tok.transform(_DOCS)
+    assert isinstance(info.value.__cause__, ValueError)
+    returns_none = TextTokenizer(preprocessor=lambda doc: None)
+    with pytest.raises(TypeError, match=r"with preprocessor=<function .*string"):
+        returns_none.transform(["a"])
+
+
+def test_text_tokenizer_names_the_pattern_that_found_no_token():
+    # Found: with token_pattern='0', no document had a token, and the error
+    # named empty_token as the way out but not token_pattern as the cause.
+    with pytest.raises(ValueError, match=r"token_pattern='0' finds none in them"):
+        TextTokenizer(token_pattern="0").fit_transform(_DOCS)
+    with pytest.raises(ValueError, match=r"\(once the stop_words are removed\)"):
+        TextTokenizer(stop_words=["the"]).fit_transform(["the", "a"])
