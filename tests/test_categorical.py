@@ -6,10 +6,10 @@ import time
 from collections import Counter
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
+from _data import SHARED_DATA
 from numpy.testing import assert_array_equal
 
 from skrnn._categorical import (
@@ -22,7 +22,7 @@ from skrnn._categorical import (
 )
 from skrnn._engine import Ragged
 
-UD_TRAIN = Path("/work/shared/data/ud-english-ewt/en_ewt-ud-train.conllu")
+UD_TRAIN = SHARED_DATA / "ud-english-ewt" / "en_ewt-ud-train.conllu"
 
 
 class Color(enum.Enum):  # members have no order

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _data import seed_data_home
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.metrics import mean_absolute_error, r2_score
 from sklearn.model_selection import (
@@ -381,9 +382,11 @@ def test_parallel_grid_search_finds_the_sequential_result():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
-def test_examples_run(path, tmp_path):
+def test_examples_run(path, tmp_path, tmp_path_factory):
     pytest.importorskip("matplotlib", reason="the examples draw with matplotlib")
-    env = {**os.environ, "MPLBACKEND": "Agg"}
+    data_home = tmp_path_factory.mktemp("scikit_learn_data")
+    seed_data_home(data_home)  # the fetch_* of the examples: from ../shared/data
+    env = {**os.environ, "MPLBACKEND": "Agg", "SCIKIT_LEARN_DATA": str(data_home)}
     result = subprocess.run(
         [sys.executable, str(path)],
         cwd=tmp_path,
