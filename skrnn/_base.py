@@ -34,6 +34,7 @@ from ._engine.memory import estimate_fit_bytes, optimizer_arrays
 from ._memory import check_memory, format_bytes, format_count, format_int
 from ._param_validation import Interval, Options, StrOptions
 from ._persistence import VersionedPickleMixin
+from ._pretrained import load_pretrained, pretrained_columns
 from ._tasks import SequenceTask, accuracy, longest, validation_score
 from ._training import History, LoopSettings, NonFiniteError, run_epochs
 
@@ -70,6 +71,8 @@ TOKEN_PARAMETER_CONSTRAINTS = {
     ],
     "max_categories": [Interval(Integral, 1, None, closed="left"), None],
     "handle_unknown": [StrOptions({"unknown", "error"})],
+    "pretrained_embeddings": [dict, tuple, None],
+    "freeze_embeddings": ["boolean"],
 }
 #: The training history's fields (:class:`~skrnn._training.History`) and the
 #: attributes that hold them.
@@ -406,6 +409,7 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
                 **self._network_spec(plan), activation=self.activation
             )
             params, history = net.init_params(rng), History.new(self.early_stopping)
+            self._load_pretrained(net, params, plan)
         else:
             net, params = self._net, self._params.copy()
             history = self._history().resumed(self.early_stopping)
@@ -487,6 +491,30 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
         dropout = self.dropout > 0 and self.num_layers > 1
         return dict(alpha=self.alpha, clip_norm=self.clip_norm, dropout=dropout)
 
+    def _pretrained(self, n_columns):
+        """The pretrained vectors per token column (see :mod:`skrnn._pretrained`)."""
+        return pretrained_columns(
+            getattr(self, "pretrained_embeddings", None), n_columns
+        )
+
+    def _load_pretrained(self, net, params, plan):
+        """Start the embeddings of a token fit from the pretrained vectors."""
+        if "categories_" not in plan.fitted:
+            return
+        categories = plan.fitted["categories_"]
+        columns = self._pretrained(len(categories))
+        views = net.layout.views(params)
+        tables = None
+        if net.inputs.embedded:
+            tables = [views[f"E_{k}"] for k in range(len(categories))]
+        load_pretrained(tables, categories, columns)
+
+    def _frozen_tables(self, net):
+        """The embedding tables a fit leaves as they are (``freeze_embeddings``)."""
+        if not (getattr(self, "freeze_embeddings", False) and net.inputs.embedded):
+            return ()
+        return tuple(f"E_{k}" for k in self._pretrained(net.inputs.n_columns))
+
     def _task(self, net, params, train):
         """The minibatches of a fit on sequences (see :mod:`skrnn._tasks`)."""
         return SequenceTask(
@@ -497,6 +525,7 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
             batch_size=self._batch_size(len(train.seqs)),
             shuffle=self.shuffle,
             lazy_tables=True,
+            frozen_tables=self._frozen_tables(net),
             **self._regularization(),
         )
 

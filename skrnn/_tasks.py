@@ -92,14 +92,26 @@ class _Task:
         Update the network's token tables lazily: only the rows of each
         batch's codes are penalised, clipped and updated (the ``rows`` a
         batch returns); the L2 penalty leaves the tables out.
+    frozen_tables : sequence of str, default=()
+        Tables never updated (with ``lazy_tables``): they are returned with
+        no row, so their gradient is neither clipped nor applied.
     """
 
     def __init__(
-        self, network, params, *, alpha, clip_norm, dropout, lazy_tables=False
+        self,
+        network,
+        params,
+        *,
+        alpha,
+        clip_norm,
+        dropout,
+        lazy_tables=False,
+        frozen_tables=(),
     ):
         self.network, self.params = network, params
         self.alpha, self.clip_norm, self.dropout = alpha, clip_norm, dropout
         self.lazy_tables = lazy_tables and bool(network.table_names)
+        self.frozen = [name in frozen_tables for name in network.table_names]
         tables = set(network.table_names) if self.lazy_tables else set()
         self.weight_spans = [
             network.layout.offsets[name]
@@ -177,6 +189,9 @@ class SequenceTask(_Task):
         touched = None
         if self.lazy_tables:
             touched = self.network.touched_rows(x, packing.n_rows)
+            for table, frozen in zip(touched, self.frozen, strict=True):
+                if frozen:  # a table with no row to update
+                    table.rows = table.rows[:0]
         regularized = self._regularize(loss, grads, normalizer, touched)
         return (*regularized, len(idx), len(y), touched)
 

@@ -203,6 +203,16 @@ class RNNSequenceTagger(ClassifierMixin, BaseRNN):
     handle_unknown : {'unknown', 'error'}, default='unknown'
         For token input, symbols never seen in fit: read as the unknown code,
         or refused with a ValueError listing them.
+    pretrained_embeddings : dict or tuple, default=None
+        For token input with ``embedding_dim``: vectors to start the
+        embeddings from, such as GloVe's. For column 0, a mapping
+        ``{symbol: vector}`` or a pair ``(symbols, vectors)``; for several
+        columns, a dict ``{column index: vectors}``. A symbol of the learned
+        vocabulary with a vector starts there; the others, and the unknown
+        row, start at random.
+    freeze_embeddings : bool, default=False
+        Keep the tables of the columns in ``pretrained_embeddings`` as they
+        start (PyTorch's ``from_pretrained(..., freeze=True)``).
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes, multiplied into the weight of every step
         ('balanced' counts the labels of all steps).
@@ -357,6 +367,8 @@ class RNNSequenceTagger(ClassifierMixin, BaseRNN):
         min_frequency=2,
         max_categories=None,
         handle_unknown="unknown",
+        pretrained_embeddings=None,
+        freeze_embeddings=False,
         class_weight=None,
     ):
         self._store(locals())

@@ -228,3 +228,62 @@ def test_a_large_vocabulary_costs_its_tables_not_one_hot_rows():
     assert est.params_["E_0"].shape == (50_001, 16)
     assert est._params.nbytes < table_bytes + 10_000
     assert peak < 20 * table_bytes  # 64 MB, about half a batch of one-hot rows
+
+
+def test_pretrained_vectors_start_the_embedding_and_can_stay_frozen():
+    X, labels, _ = _corpus()
+    rng = np.random.default_rng(1)
+    vectors = {w: rng.standard_normal(4) for w in ["good", "bad", "absent"]}
+    est = RNNClassifier(**SMALL, embedding_dim=4, pretrained_embeddings=vectors)
+    est.set_params(max_iter=1)
+    frozen = clone_with(est, freeze_embeddings=True).fit(X, labels)
+    code = {w: i + 1 for i, w in enumerate(frozen.categories_[0])}
+    for word in ("good", "bad"):
+        assert_allclose(frozen.params_["E_0"][code[word]], vectors[word], rtol=1e-6)
+    trained = clone_with(est, freeze_embeddings=False).fit(X, labels)
+    assert not np.allclose(trained.params_["E_0"][code["good"]], vectors["good"])
+    # the same start: the two differ only by the frozen table's updates
+    assert_array_equal(
+        clone_with(est, max_iter=1).fit(X, labels).params_["E_0"],
+        trained.params_["E_0"],
+    )
+
+
+def test_pretrained_vectors_of_several_columns_and_bad_ones():
+    X, labels, _ = _corpus()
+    X2 = [np.stack([s, [w[-2:] for w in s]], axis=1) for s in X]
+    pairs = (["od", "ad"], np.ones((2, 2)))
+    est = RNNClassifier(
+        **SMALL, embedding_dim=[4, 2], pretrained_embeddings={1: pairs}
+    ).fit(X2, labels)
+    code = {w: i + 1 for i, w in enumerate(est.categories_[1])}
+    assert est.params_["E_1"][code["od"]].shape == (2,)
+    bad = [
+        (dict(embedding_dim=4, pretrained_embeddings={"good": np.ones(3)}), "size"),
+        (dict(embedding_dim=4, pretrained_embeddings={2: {}}), "column 2"),
+        (dict(pretrained_embeddings={"good": np.ones(3)}), "need embeddings"),
+        (
+            dict(embedding_dim=4, pretrained_embeddings=(["a"], np.ones((2, 4)))),
+            "one row",
+        ),
+    ]
+    for params, match in bad:
+        with pytest.raises(ValueError, match=match):
+            RNNClassifier(**SMALL, **params).fit(X, labels)
+
+
+def clone_with(est, **params):
+    from sklearn.base import clone
+
+    return clone(est).set_params(**params)
+
+
+def test_alpha_penalises_the_weights_but_not_the_tables():
+    """One full-batch SGD step: the tables' step is the same with any alpha."""
+    X, labels, _ = _corpus()
+    kwargs = dict(SMALL, max_iter=1, solver="sgd", momentum=0.0, batch_size=100)
+    kwargs.update(embedding_dim=4, dtype=np.float64)
+    plain = RNNClassifier(**kwargs, alpha=0.0).fit(X, labels)
+    penalised = RNNClassifier(**kwargs, alpha=10.0).fit(X, labels)
+    assert_array_equal(plain.params_["E_0"], penalised.params_["E_0"])
+    assert not np.allclose(plain.params_["W_hh_l0"], penalised.params_["W_hh_l0"])
