@@ -3,7 +3,7 @@
 
 One command::
 
-    python benchmarks/run_all.py              # one run: about 20 minutes on 2 cores
+    python benchmarks/run_all.py              # one run: about 35 minutes on 2 cores
     python benchmarks/run_all.py --runs 3     # three runs, each in its own directory
     python benchmarks/run_all.py --quick      # a smoke run of every script, ~1 minute
     python benchmarks/run_all.py --docs docs/benchmarks   # and refresh the docs page
@@ -57,6 +57,7 @@ BENCHES = [
     ("bench_generation.py", True, False),
     ("bench_tutorial.py", True, False),
     ("bench_memory.py", True, False),
+    ("bench_words.py", True, False),
     ("profile_step.py", True, False),
 ]
 
