@@ -50,6 +50,7 @@ from ._tokens import _is_non_finite_number, build_vocabulary
 
 __all__ = [
     "encode_tokens",
+    "holds_numbers",
     "is_token_input",
     "learn_categories",
     "read_token_sequences",
@@ -133,6 +134,37 @@ def is_token_input(X):
         if s is not None and not _is_number(s) and _is_hashable(s):
             return True
     return False
+
+
+def holds_numbers(X):
+    """Whether ``X`` holds numbers: a number, a numeric array, or a list, tuple
+    or object array with a number among its first values.
+
+    Cheap, as :func:`is_token_input`. A model fitted on tokens refuses such
+    an ``X`` as numeric input; an ``X`` that holds neither symbols nor
+    numbers (None, a str, empty sequences, sequences of None) is read as
+    token input, whose reader names what is wrong with it.
+
+    Parameters
+    ----------
+    X : object
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> holds_numbers([[1.0, 2.0]]), holds_numbers([[None, 3]])
+    (True, True)
+    >>> holds_numbers([[], []]), holds_numbers("a film"), holds_numbers(None)
+    (False, False, False)
+    """
+    if _is_number(X) or (isinstance(X, np.ndarray) and X.dtype.kind in "biufc"):
+        return True
+    if not isinstance(X, (list, tuple, np.ndarray)):
+        return False
+    return any(_is_number(s) for s in islice(_leading_symbols(X), _PROBE))
 
 
 def _is_hashable(s):

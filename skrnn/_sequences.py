@@ -35,6 +35,7 @@ from sklearn.utils.validation import check_array, validate_data
 
 from ._categorical import (
     encode_tokens,
+    holds_numbers,
     is_token_input,
     learn_categories,
     read_token_sequences,
@@ -266,6 +267,10 @@ def check_sequences(estimator, X, *, reset, dtype, two_d="steps"):
         The attributes to record (empty unless ``reset``).
     """
     tokens = getattr(estimator, "_accepts_tokens", False) and is_token_input(X)
+    if not (tokens or reset) and getattr(estimator, "_fit_X_form", None) == "tokens":
+        # neither symbols nor numbers (None, a str, empty sequences): the
+        # token reader names what is wrong with X
+        tokens = not holds_numbers(X)
     _check_same_kind(estimator, tokens, reset)
     if tokens:
         return _from_tokens(estimator, X, reset)

@@ -6,30 +6,44 @@ Hypothesis throws at every public method of every estimator (discovered with
 4 dimensions, empty axes), dtypes (int, bool, float16/32/64, complex,
 object, strings), NaN and infinity, ragged lists with mismatched feature
 counts, unknown symbols, sequences longer than any seen in fit, masked
-arrays with holes, and absurd hyperparameters; and, to TextTokenizer, lists
+arrays with holes, and absurd hyperparameters; to TextTokenizer, lists
 of documents with blank ones, bytes that are not UTF-8, missing values,
-numbers and token lists among them. Every call must end in one of two ways:
+numbers and token lists among them; and to RNNClassifier, RNNRegressor and
+RNNSequenceTagger, sequences of symbols (words) in every token form, of one
+or two columns, with known, rare and unseen symbols, and with an empty
+sequence, None, NaN, a number, an unhashable value or bytes among the str,
+a step of another column count, a mask, a str for a sequence, or too many
+dimensions. Every call must end in one of two ways:
 
 * a result of the right type and shape, with finite numbers; or
 * a ``ValueError`` or ``TypeError`` (scikit-learn's ``InvalidParameterError``
   is a ``ValueError``) whose message is not empty and names the problem: it
   contains one of a few keywords chosen from what the generated input holds
   (``nan``/``inf`` for a NaN, ``complex`` for complex data, ``mask`` for a
-  masked array, the parameter's name for a hyperparameter, ...).
+  masked array, the parameter's name for a hyperparameter, ...). Token
+  input has its own, stricter keywords (``describe_tokens``): ``empty``,
+  ``none``/``missing``, ``mixed types``, ``numbers of columns``, ``mask``,
+  ``unknown`` (handle_unknown='error'); and a model fitted on one kind of
+  input (numbers or symbols) given the other says which it was fitted on.
 
 Never another exception, never a hang, and never a silently wrong answer:
 an input holding NaN or infinity (outside a mask) never gives a result, a
 label is that of finite probabilities, a failed ``partial_fit`` leaves the
 fitted model as it was, data under a mask is never read (other data there
 gives the same result), an ignored unknown symbol is the same as no symbol,
-and a number's dtype never changes a prediction. The only non-finite
+a number's dtype never changes a prediction, a symbol unseen in fit gives
+exactly what a rare one of fit gives (both read as the unknown code), and
+a token sequence's outputs do not depend on the order or form of X. The only non-finite
 results allowed are the float values of finite quantities past the float
 range: an R^2 of -inf, a perplexity of inf, a log-probability of -inf (a
 probability that underflowed to 0).
 
 The properties: any input to every fit-side method (fit, partial_fit,
 fit_transform, with any y and sample_weight) and to every inference method
-of 22 fitted models; absurd hyperparameters through set_params, then fit,
+of 25 fitted models (3 fitted on symbols); near-valid token input to the
+fit-side methods of the supervised estimators, whose vocabularies must be
+the symbols seen at least min_frequency times; the other kind of input to
+every method of a fitted model; absurd hyperparameters through set_params, then fit,
 every value drawn tried, on a machine of 64 MiB (``SMALL_MACHINE``: a value
 asking for more memory must get an error naming it); absurd arguments of
 generate; y and sample_weight of any dtype and value;
@@ -37,8 +51,8 @@ sequences longer and values larger than any seen (relu cells, whose state
 can overflow); and the silent-answer properties above.
 
 The budgets are fixed and the examples derandomized (``derandomize=True``,
-no example database), so CI runs the same examples every time: at most 20,700
-examples, some 60 s on two cores. No health check is suppressed. Each bug
+no example database), so CI runs the same examples every time: at most 23,850
+examples, some 70 s on two cores. No health check is suppressed. Each bug
 the properties found has a plain regression test at the end of the file,
 with the example it was found on.
 """
@@ -46,9 +60,10 @@ with the example it was found on.
 import copy
 import re
 import warnings
+from collections import Counter
 from decimal import Decimal
 from fractions import Fraction
-from numbers import Integral, Real
+from numbers import Integral, Number, Real
 from unittest import mock
 
 import numpy as np
@@ -137,6 +152,8 @@ SPECS = {
 }
 ESTIMATORS = dict(all_estimators())
 NAMES = sorted(ESTIMATORS)
+#: The estimators that read numeric or token sequences.
+SUPERVISED = {"RNNClassifier", "RNNRegressor", "RNNSequenceTagger"}
 
 
 def make(name, **params):
@@ -391,6 +408,8 @@ def describe(X):
                 continue
             if not isinstance(item, (list, tuple, np.ndarray)):
                 tags.add("scalar")  # a bare token or number, not a sequence
+            if isinstance(item, np.ma.MaskedArray) and np.ma.getmaskarray(item).any():
+                tags.add("mask")  # a masked sequence of the list: refused
             try:
                 a = np.asarray(item)
             except ValueError:
@@ -451,6 +470,166 @@ def describe_text(X):
     return tags
 
 
+_TYPE_ALIASES = {np.str_: str, np.bytes_: bytes}
+
+
+def _symbol_tags(s, from_array):
+    """What makes ``s`` no symbol (see describe_tokens); empty if it is one."""
+    if isinstance(s, np.ma.MaskedArray):  # np.ma.masked, or a masked array
+        return {"t-mask"}
+    if isinstance(s, np.ndarray) and s.ndim == 0:
+        s = s.item()
+    if s is None:
+        return {"t-missing"}
+    if isinstance(s, (Number, np.bool_)):
+        try:
+            finite = bool(np.isfinite(complex(s)))
+        except ValueError:  # Decimal('sNaN')
+            finite = False
+        except (TypeError, OverflowError):  # an int past float
+            finite = True
+        return {"t-number"} if finite else {"t-nonfinite"}
+    # a tuple in an array is a symbol; in a list, a step of columns
+    if isinstance(s, (list, np.ndarray)) or (isinstance(s, tuple) and not from_array):
+        return {"t-dims"}
+    try:
+        hash(s)
+    except TypeError:
+        return {"t-unhashable"}
+    return set()
+
+
+def _token_rows(seq, tags):
+    """``(rows, from_array)`` of one token sequence, or None (its problem in
+    ``tags``): a row is the list of a step's symbols, one per column."""
+    if isinstance(seq, np.ma.MaskedArray):
+        tags.add("t-mask")
+        return None
+    if isinstance(seq, np.ndarray):
+        if seq.ndim not in (1, 2):
+            tags.add("t-dims")
+        elif len(seq) == 0:
+            tags.add("t-empty")
+        else:
+            rows = seq.tolist()
+            return ([[x] for x in rows] if seq.ndim == 1 else rows), True
+        return None
+    if not isinstance(seq, (list, tuple)):
+        tags.add("t-sequence")  # a str, a number, None...
+        return None
+    if not seq:
+        tags.add("t-empty")
+        return None
+    is_row = [
+        isinstance(x, (list, tuple)) or (isinstance(x, np.ndarray) and x.ndim > 0)
+        for x in seq
+    ]
+    if not any(is_row):
+        return [[x] for x in seq], False
+    if not all(is_row):
+        tags.add("t-row")
+        return None
+    rows = []
+    for row in seq:
+        if isinstance(row, np.ma.MaskedArray):
+            tags.add("t-mask")
+            return None
+        if isinstance(row, np.ndarray) and row.ndim != 1:
+            tags.add("t-dims")
+            return None
+        rows.append(list(row))
+    return rows, False
+
+
+def describe_tokens(X, est=None):
+    """The tags of what makes ``X`` no valid token input (see KEYWORDS,
+    "t-..."), by the rules of docs/input_forms.rst; against a fitted
+    ``est``, also another number of columns than fit's, and unseen symbols
+    if it refuses them (handle_unknown='error').
+
+    Every problem present is tagged: the reader names the first it meets.
+    """
+    if isinstance(X, np.ma.MaskedArray):
+        return {"t-mask"}
+    if isinstance(X, np.ndarray):
+        if X.ndim not in (1, 2, 3) or (X.ndim == 1 and X.dtype.kind != "O"):
+            return {"t-dims"}
+        sequences = list(X)
+    elif isinstance(X, (list, tuple)):
+        sequences = list(X)
+    else:
+        return {"t-type"}
+    if not sequences:
+        return {"t-empty"}
+    tags, width, columns = set(), None, []
+    for seq in sequences:
+        read = _token_rows(seq, tags)
+        if read is None:
+            continue
+        rows, from_array = read
+        widths = {len(row) for row in rows}
+        if len(widths) > 1 or (width is not None and widths != {width}):
+            tags.add("t-columns")
+            continue
+        if widths == {0}:
+            tags.add("t-empty")  # steps of 0 columns
+            continue
+        width = widths.pop()
+        columns = columns or [[] for _ in range(width)]
+        for k, column in enumerate(zip(*rows, strict=True)):
+            for s in column:
+                problems = _symbol_tags(s, from_array)
+                tags |= problems
+                if not problems:
+                    s = s.item() if isinstance(s, np.ndarray) else s
+                    columns[k].append(s)
+    for column in columns:  # all of one type (str and np.str_ are one)
+        if len({_TYPE_ALIASES.get(type(s), type(s)) for s in column}) > 1:
+            tags.add("t-mixed")
+    if est is not None and width is not None:
+        if width != est.n_features_per_step_:
+            tags.add("t-width")
+        elif est.handle_unknown == "error":
+            for column, seen, rare in zip(
+                columns, est.categories_, est.infrequent_categories_, strict=True
+            ):
+                if set(column) - set(seen.tolist()) - set(rare.tolist()):
+                    tags.add("t-unknown")
+    return tags
+
+
+def _holds_a_number(X):
+    """Whether X holds a number anywhere (or is a numeric array)."""
+    if isinstance(X, np.ndarray):
+        if X.dtype.kind in "biufc":
+            return True
+        return X.dtype.kind == "O" and any(_holds_a_number(x) for x in X.flat)
+    if isinstance(X, (list, tuple)):
+        return any(_holds_a_number(x) for x in X)
+    return isinstance(X, (Number, np.bool_))
+
+
+def describe_supervised(est, X):
+    """The tags of ``X`` given to the fitted supervised ``est`` when X or
+    the fit is token input; else None (describe_for's tags apply).
+
+    A model refuses the other kind of input at once, saying which it was
+    fitted on; an X that holds neither numbers nor symbols (None, a str,
+    empty sequences) given to a model of symbols is read as token input,
+    and its problem named.
+    """
+    tokens = is_token_input(X)
+    fitted_tokens = getattr(est, "_fit_X_form", None) == "tokens"
+    if not (tokens or fitted_tokens):
+        return None
+    if not fitted_tokens:
+        return {"t-kind-numeric"}
+    tags = describe_tokens(X, est)
+    if not tokens and _holds_a_number(X):
+        tags.add("t-kind-tokens")
+    return tags
+
+
 #: Regular expressions (searched in the lowercased message) that name each
 #: kind of problem. A message must match one of those of the input's tags.
 KEYWORDS = {
@@ -466,7 +645,10 @@ KEYWORDS = {
     "overflow": r"overflow",
     "none": r"none|nan|missing|type|numeric|sort|symbol|token",  # None reads as NaN
     "scalar": r"sequence|token|dimension|shape|scalar|iterable|len\(",
-    "shape": r"dimension|\bdim\b|\dd\b|\d-d\b|shape|scalar|reshape|not a sequence",
+    # (numpy's "setting an array element with a sequence": an array in an
+    # object array where a number should be)
+    "shape": r"dimension|\bdim\b|\dd\b|\d-d\b|shape|scalar|reshape|not a sequence"
+    r"|element with a sequence",
     "empty": r"empty|\b0\b|at least|fewer|no document|no step|minimum",
     "ragged": r"feature|inhomogeneous|shape|sequence|dimension",
     "mask": r"mask",
@@ -476,6 +658,27 @@ KEYWORDS = {
     "encoding": r"encoding|decode|codec",  # bytes that are not valid UTF-8
     "y": r"\by\b|y_true|label|target|class|sample|entries|output|values|steps"
     r"|\bdim\b|shape",
+    # Token input (describe_tokens). Every message there says "token", and
+    # most name a sequence, step and column ("Sequence 0, step 1, column 0
+    # is None"), so each problem has its own words.
+    "t-empty": r"empty|\b0 columns|shape \([^)]*\b0\b",
+    "t-missing": r"none|missing",
+    "t-nonfinite": r"nan|infinity",
+    # a number's type named, as one of mixed types or of a column of numbers
+    "t-number": r"holds numbers|mixed types: \w+ and (bool|int|float|complex"
+    r"|fraction|decimal)",
+    "t-mixed": r"mixed types",
+    "t-unhashable": r"hashable",
+    "t-row": r"rows of columns",  # a step of several columns among symbols
+    "t-columns": r"numbers of columns|column\(s\) per step",
+    "t-dims": r"dimension|1-d",
+    "t-mask": r"mask",
+    "t-sequence": r"not a sequence",  # a str or a scalar for a sequence
+    "t-type": r"expected a list",  # X itself is no list, tuple or array
+    "t-width": r"column\(s\) per step",  # against the columns of fit
+    "t-unknown": r"unknown",  # handle_unknown='error'
+    "t-kind-tokens": r"fitted on token",  # numbers to a model of symbols
+    "t-kind-numeric": r"fitted on numeric",  # symbols to a model of numbers
 }
 
 
@@ -515,12 +718,17 @@ def n_sequences(X):
         return 1
 
 
+def _is_list_form(X):
+    """A list of sequences (a tuple, or a 1-D object array of token sequences)."""
+    return isinstance(X, (list, tuple)) or (isinstance(X, np.ndarray) and X.ndim == 1)
+
+
 def sequence_lengths(X):
-    """Steps of each sequence of a valid numeric X (masked steps excluded)."""
+    """Steps of each sequence of a valid X (masked steps excluded)."""
     if isinstance(X, np.ma.MaskedArray):
         mask = np.ma.getmaskarray(X)
         return (~(mask.all(axis=2) if X.ndim == 3 else mask)).sum(axis=1).tolist()
-    if isinstance(X, list):
+    if _is_list_form(X):
         return [len(x) for x in X]
     return [X.shape[1]] * X.shape[0]
 
@@ -537,6 +745,20 @@ _DOCS = [
     "That is the question.",
     "caf\u00e9 cr\u00e8me".encode(),
 ]
+#: Token sequences: "a", "b" and "c" are frequent, "r" is seen once (an
+#: infrequent category with the default min_frequency=2); any other symbol
+#: is unseen.
+_WORDS = [
+    ["a", "b", "a"],
+    ["c", "a"],
+    ["b", "c", "r"],
+    ["a"],
+    ["b", "b"],
+    ["c", "a", "b", "c"],
+]
+#: Two columns per step: the word, and its class ("R", of "r", seen once).
+_CLASS = {"a": "V", "b": "C", "c": "C", "r": "R"}
+_WORDS2 = [np.array([[w, _CLASS[w]] for w in s]) for s in _WORDS]
 #: Targets of _X3 for each supervised estimator.
 FIT_Y = {
     "RNNClassifier": _Y,
@@ -558,6 +780,15 @@ FITS = {
     "RNNSequenceTagger-list": lambda: make("RNNSequenceTagger").fit(
         _X1, [(x > 0).astype(int) for x in _X1]
     ),
+    # token input: one column, direct codes; two columns, embedded; and one
+    # that refuses unseen symbols (handle_unknown='error')
+    "RNNClassifier-tokens": lambda: make("RNNClassifier").fit(_WORDS, _Y),
+    "RNNRegressor-tokens": lambda: make("RNNRegressor", embedding_dim=[2, 3]).fit(
+        _WORDS2, np.linspace(-1, 1, 6)
+    ),
+    "RNNSequenceTagger-tokens": lambda: make(
+        "RNNSequenceTagger", embedding_dim=2, handle_unknown="error"
+    ).fit(_WORDS, [[int(w == "a") for w in s] for s in _WORDS]),
     "CharRNNGenerator-chars": lambda: make("CharRNNGenerator").fit(["abcab", "cab"]),
     "CharRNNGenerator-ignore": lambda: make(
         "CharRNNGenerator", handle_unknown="ignore"
@@ -692,7 +923,7 @@ def check_result(est, method, X, result, y=None):
     if method == "predict":
         for p in est.predict_proba(X):  # finite: no argmax of NaN
             _check_proba(p, (len(p), C), log=False)
-        if isinstance(X, list):
+        if _is_list_form(X):
             assert [r.shape for r in result] == [(k,) for k in lengths]
             labels = np.concatenate(result)
         else:
@@ -956,6 +1187,131 @@ def perturbed_symbols(draw, X):
     return X
 
 
+#: The symbols of each column of token input: those of _WORDS and _WORDS2
+#: (frequent, then rare), and unseen ones ("" is a symbol like any other).
+SEEN_SYMBOLS = (["a", "b", "c", "r"], ["V", "C", "R"])
+UNSEEN_SYMBOLS = (["zz", "\u00e9", ""], ["Q"])
+#: What may stand where a symbol should.
+NOT_SYMBOLS = {
+    "missing": st.just(None),
+    "nonfinite": st.sampled_from(
+        [np.nan, -np.inf, np.float32(np.nan), Decimal("NaN"), complex("nan")]
+    ),
+    "number": st.sampled_from(
+        [0, 2.5, True, np.int8(2), np.float64(1.0), Fraction(1, 3), 1j]
+    ),
+    "unhashable": st.sampled_from([{}, {"a": 1}, set(), bytearray(b"a")]),
+    "bytes": st.sampled_from([b"a", np.bytes_(b"zz")]),  # among str: mixed
+}
+WORD_FORMS = ["lists", "lists", "arrays", "matrix", "object", "tuple"]
+WORD_CORRUPTIONS = [
+    *["none"] * 6,
+    "empty",
+    *NOT_SYMBOLS,
+    "columns",
+    "width",
+    "masked",
+    "str",
+    "dims",
+]
+
+
+def _symbol_array(symbols, shape):
+    """An array of ``symbols``: of str if they all are, else of objects."""
+    if all(type(x) is str for x in symbols):
+        return np.array(symbols, dtype=str).reshape(shape)
+    return np.fromiter(symbols, dtype=object, count=len(symbols)).reshape(shape)
+
+
+def _word_sequence(rows, n_columns, as_array):
+    """One token sequence from its rows: a list of symbols (one column) or of
+    tuples, or an array (n_steps,) or (n_steps, n_columns)."""
+    if as_array and {len(row) for row in rows} == {n_columns}:
+        shape = (len(rows),) if n_columns == 1 else (len(rows), n_columns)
+        return _symbol_array([x for row in rows for x in row], shape)
+    return [row[0] if n_columns == len(row) == 1 else tuple(row) for row in rows]
+
+
+def word_input(sequences, n_columns, form):
+    """Token input in ``form`` from each sequence's rows (lists of symbols)."""
+    widths = {len(row) for rows in sequences for row in rows}
+    one_length = len({len(rows) for rows in sequences}) == 1
+    if form == "matrix" and one_length and widths == {n_columns}:
+        shape = (len(sequences), len(sequences[0]))
+        flat = [x for rows in sequences for row in rows for x in row]
+        return _symbol_array(flat, shape if n_columns == 1 else (*shape, n_columns))
+    X = [_word_sequence(rows, n_columns, form != "lists") for rows in sequences]
+    if form == "tuple":
+        return tuple(X)
+    if form == "object":
+        return np.fromiter(X, dtype=object, count=len(X))
+    return X
+
+
+@st.composite
+def word_rows(draw, n_columns, unseen=True, max_sequences=4):
+    """Valid sequences as rows of symbols (one per column), of 1 to 5 steps:
+    symbols seen in fit (frequent or rare), and unseen ones if ``unseen``."""
+    lengths = draw(st.lists(st.integers(1, 5), min_size=1, max_size=max_sequences))
+    symbols = [
+        seen + (new if unseen else [])
+        for seen, new in zip(SEEN_SYMBOLS, UNSEEN_SYMBOLS, strict=True)
+    ]
+    column = [st.sampled_from(symbols[k % 2]) for k in range(n_columns)]
+    return [
+        [[draw(column[k]) for k in range(n_columns)] for _ in range(T)] for T in lengths
+    ]
+
+
+@st.composite
+def near_valid_words(draw, n_columns=None):
+    """Token input of the supervised estimators in any of its forms, of
+    known, rare and unseen symbols; some with one thing wrong."""
+    n_columns = n_columns or draw(st.sampled_from([1, 2]), label="columns")
+    how = draw(st.sampled_from(WORD_CORRUPTIONS), label="corruption")
+    form = draw(st.sampled_from(WORD_FORMS), label="form")
+    if how == "width":  # the other number of columns than fit's
+        n_columns = 3 - n_columns
+    sequences = draw(word_rows(n_columns, unseen=draw(st.booleans())), label="rows")
+    if form == "matrix":  # sequences of one length
+        T = min(len(rows) for rows in sequences)
+        sequences = [rows[:T] for rows in sequences]
+    i = draw(st.integers(0, len(sequences) - 1))
+    t = draw(st.integers(0, len(sequences[i]) - 1))
+    k = draw(st.integers(0, n_columns - 1))
+    if how in NOT_SYMBOLS:
+        sequences[i][t][k] = draw(NOT_SYMBOLS[how], label="symbol")
+    elif how == "columns":  # a step of one column more, or one less
+        if n_columns == 1 or draw(st.booleans()):
+            sequences[i][t] = sequences[i][t] + ["a"]
+        else:
+            sequences[i][t] = sequences[i][t][:1]
+    X = word_input(sequences, n_columns, form)
+    if how == "empty":  # a sequence of no step, or no sequence at all
+        if isinstance(X, np.ndarray) and form == "matrix":
+            return X[:0] if draw(st.booleans()) else X[:, :0]
+        X = list(X)
+        X[i] = draw(st.sampled_from([[], (), np.array([], dtype=str)]))
+    elif how == "masked":
+        if isinstance(X, np.ndarray) and form == "matrix":
+            return np.ma.MaskedArray(X, mask=draw(hnp.arrays(np.bool_, X.shape)))
+        X = list(X)
+        item = np.asarray(X[i])
+        X[i] = np.ma.MaskedArray(item, mask=draw(hnp.arrays(np.bool_, item.shape)))
+    elif how == "str":  # a text where its words should be
+        X = list(X)
+        X[i] = " ".join(str(row[0]) for row in sequences[i])
+    elif how == "dims":
+        if isinstance(X, np.ndarray) and form == "matrix":
+            return X[0] if n_columns == 1 else X[None]  # 1-D, or 4-D
+        X = list(X)
+        X[i] = _symbol_array(
+            [x for row in sequences[i] for x in row],
+            (len(sequences[i]), 1, n_columns),
+        )
+    return X
+
+
 @st.composite
 def one_hot_scores(draw, n_categories):
     """Inputs of inverse_transform: scores per category, with the odd error."""
@@ -975,9 +1331,12 @@ def one_hot_scores(draw, n_categories):
 
 
 def describe_for(name, X):
-    """describe(X), plus the shapes that this estimator cannot take."""
+    """describe(X), plus the shapes that this estimator cannot take; of token
+    input to the supervised estimators, describe_tokens(X)."""
     if SPECS[name]["kind"] == "text":
         return describe_text(X)
+    if name in SUPERVISED and is_token_input(X):
+        return describe_tokens(X)
     tags = describe(X)
     ndim = np.ndim(X) if isinstance(X, np.ndarray) else None
     if name in ("SlidingWindowTransformer", "CharRNNGenerator") and ndim not in (
@@ -1101,6 +1460,8 @@ def near_valid(name, est=None):
     if kind == "text":
         return near_valid_text()
     if kind == "numeric":
+        if getattr(est, "_fit_X_form", None) == "tokens":
+            return near_valid_words(est.n_features_per_step_)
         F = 2 if est is None else est.n_features_per_step_
         return near_valid_numeric(F, max_len=5 if est is None else 12)
     if kind == "table":
@@ -1178,6 +1539,58 @@ def test_fit_on_any_input(name, data):
     check_result(est, infer, X, getattr(est, infer)(X))
 
 
+def _token_columns(X):
+    """The symbols of each column of a valid token ``X``, sequence after
+    sequence."""
+    columns = []
+    for sequence in X:
+        rows, _ = _token_rows(sequence, set())
+        columns = columns or [[] for _ in rows[0]]
+        for row in rows:
+            for column, symbol in zip(columns, row, strict=True):
+                column.append(symbol)
+    return columns
+
+
+@pytest.mark.parametrize("name", sorted(SUPERVISED))
+@budget(250)
+@given(data=st.data())
+def test_fit_on_token_input(name, data):
+    """fit and partial_fit on sequences of symbols in every form, some with
+    one thing wrong: the problem named, or a model whose vocabularies are
+    the symbols seen twice or more (min_frequency=2) and which takes X."""
+    X = data.draw(near_valid_words(), label="X")
+    method = data.draw(st.sampled_from(SPECS[name]["fit"]), label="method")
+    embedding_dim = data.draw(st.sampled_from([None, 2]), label="embedding_dim")
+    est = make(name, embedding_dim=embedding_dim)
+    y = matching_y(name, X, per_step=True)
+    kwargs = {}
+    if method == "partial_fit" and name != "RNNRegressor":
+        kwargs["classes"] = [0, 1]
+    if data.draw(st.booleans(), label="sample_weight"):
+        kwargs["sample_weight"] = np.linspace(0.5, 2, n_sequences(X))
+    tags = describe_for(name, X)
+    result, exc = call(getattr(est, method), X, y, **kwargs)
+    if exc is not None:
+        assert_names_problem(exc, tags)
+        return
+    assert result is est
+    check_result(est, "predict", X, est.predict(X))
+    if not is_token_input(X):  # numbers drawn for the only symbols
+        assert "nonfinite" not in tags and est._fit_X_form != "tokens"
+        return
+    assert not tags, f"{method} accepted {sorted(tags)}"
+    columns = _token_columns(X)
+    assert est._fit_X_form == "tokens"
+    assert len(est.categories_) == len(columns) == est.n_features_in_
+    for column, kept, rare in zip(
+        columns, est.categories_, est.infrequent_categories_, strict=True
+    ):
+        counts = Counter(column)
+        assert kept.tolist() == sorted(x for x, c in counts.items() if c >= 2)
+        assert rare.tolist() == sorted(x for x, c in counts.items() if c < 2)
+
+
 @pytest.mark.parametrize("key", FITTED_KEYS)
 @budget(350)
 @given(data=st.data())
@@ -1192,7 +1605,10 @@ def test_methods_on_any_input(fitted, key, data):
         near = near_valid(name, est)
     X = data.draw(st.one_of(ANY_X, near), label="X")
     # Beyond the input's own problems: a mismatch with what fit saw.
-    if method == "inverse_transform" and isinstance(X, np.ma.MaskedArray):
+    supervised = describe_supervised(est, X) if name in SUPERVISED else None
+    if supervised is not None:  # token input, or a model fitted on it
+        tags = supervised
+    elif method == "inverse_transform" and isinstance(X, np.ma.MaskedArray):
         # a step with any masked score is a masked step (never read)
         step = np.ma.getmaskarray(X).any(axis=-1, keepdims=True)
         X_seen = np.ma.MaskedArray(np.ma.getdata(X), np.broadcast_to(step, X.shape))
@@ -1201,7 +1617,7 @@ def test_methods_on_any_input(fitted, key, data):
         tags = describe_for(name, X) | {"width"}
     if SPECS[name]["kind"] == "tokens":
         tags |= {"unknown", "kind"}
-    if isinstance(
+    if supervised is None and isinstance(
         est, (RNNClassifier, RNNRegressor, RNNSequenceTagger, CharRNNGenerator)
     ):
         tags.add("overflow")  # a relu cell's state, past any float
@@ -1293,7 +1709,6 @@ ABSURD = st.one_of(
 SMALL_MACHINE = 64 << 20
 #: Words besides its name that may name a parameter's problem.
 PARAM_WORDS = {"early_stopping": ("validation",), "random_state": ("seed",)}
-SUPERVISED = {"RNNClassifier", "RNNRegressor", "RNNSequenceTagger"}
 #: Small valid training data of each estimator.
 TRAIN = {
     "RNNClassifier": (_X3, FIT_Y["RNNClassifier"]),
@@ -1561,7 +1976,110 @@ def test_unknown_symbols_named_or_skipped(fitted, context):
         assert_array_equal(onehot[0, j], expected)
 
 
-@pytest.mark.parametrize("key", NUMERIC_3D + ["CharRNNGenerator-chars"])
+TOKEN_KEYS = ["RNNClassifier-tokens", "RNNRegressor-tokens", "RNNSequenceTagger-tokens"]
+
+
+def _per_sequence_outputs(est, X):
+    """What ``est`` gives each sequence of ``X``: its probabilities (per step
+    for the tagger), or the regressor's prediction."""
+    if isinstance(est, RNNRegressor):
+        return list(est.predict(X))
+    return list(est.predict_proba(X))
+
+
+def _with_handle_unknown(est, handle_unknown):
+    """A copy of the fitted ``est`` that handles unseen symbols so."""
+    return copy.copy(est).set_params(handle_unknown=handle_unknown)
+
+
+@pytest.mark.parametrize("key", TOKEN_KEYS)
+@budget(100)
+@given(data=st.data())
+def test_an_unseen_symbol_reads_as_a_rare_one(fitted, key, data):
+    """Unseen symbols and the rare symbols of fit (infrequent_categories_)
+    share the unknown code: with handle_unknown='unknown', each unseen symbol
+    replaced by a rare one of its column gives exactly the same outputs; with
+    'error', an unseen symbol is named and a rare one is taken."""
+    est = fitted[key]
+    F = est.n_features_per_step_
+    rows = data.draw(word_rows(F), label="rows")
+    form = data.draw(st.sampled_from(WORD_FORMS), label="form")
+    seen = [
+        set(c.tolist()) | set(r.tolist())
+        for c, r in zip(est.categories_, est.infrequent_categories_, strict=True)
+    ]
+    rare = [st.sampled_from(r.tolist()) for r in est.infrequent_categories_]
+    unseen = set()
+    rows_seen = []
+    for sequence in rows:
+        rows_seen.append([])
+        for row in sequence:
+            unseen |= {x for k, x in enumerate(row) if x not in seen[k]}
+            rows_seen[-1].append(
+                [x if x in seen[k] else data.draw(rare[k]) for k, x in enumerate(row)]
+            )
+    X, X_seen = word_input(rows, F, form), word_input(rows_seen, F, form)
+    lenient = _with_handle_unknown(est, "unknown")
+    expected = _per_sequence_outputs(lenient, X_seen)
+    _assert_same(_per_sequence_outputs(lenient, X), expected)
+    strict = _with_handle_unknown(est, "error")
+    _assert_same(_per_sequence_outputs(strict, X_seen), expected)
+    if unseen:
+        with pytest.raises(ValueError, match="unknown") as info:
+            strict.predict(X)
+        assert all(repr(x) in str(info.value) for x in unseen), info.value
+
+
+@pytest.mark.parametrize("key", TOKEN_KEYS)
+@budget(100)
+@given(data=st.data())
+def test_each_token_sequence_has_its_own_outputs(fitted, key, data):
+    """A sequence's outputs are the same in any order of X, alone, and in
+    any form of X (lists, tuples, arrays, an array of str): to float32's
+    rounding, as a batch of another size may take another BLAS kernel."""
+    est = _with_handle_unknown(fitted[key], "unknown")
+    F = est.n_features_per_step_
+    rows = data.draw(word_rows(F, max_sequences=5), label="rows")
+    form = data.draw(st.sampled_from(WORD_FORMS), label="form")
+    order = data.draw(st.permutations(range(len(rows))), label="order")
+    expected = _per_sequence_outputs(est, word_input(rows, F, "lists"))
+    got = _per_sequence_outputs(est, word_input([rows[i] for i in order], F, form))
+    for j, i in enumerate(order):
+        assert_allclose(got[j], expected[i], rtol=1e-5, atol=1e-6)
+    i = data.draw(st.integers(0, len(rows) - 1), label="alone")
+    alone = _per_sequence_outputs(est, word_input(rows[i : i + 1], F, form))
+    assert_allclose(alone[0], expected[i], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("key", NUMERIC_3D + TOKEN_KEYS)
+@budget(50)
+@given(data=st.data())
+def test_the_other_kind_of_input_is_refused_by_name(fitted, key, data):
+    """Numbers to a model fitted on symbols, symbols to one fitted on
+    numbers: every inference method, partial_fit and a warm start raise a
+    ValueError saying which kind the model was fitted on."""
+    est = fitted[key]
+    name = type(est).__name__
+    if est._fit_X_form == "tokens":
+        X, _ = data.draw(valid_numeric(est.n_features_per_step_), label="X")
+        match = "fitted on token sequences"
+    else:
+        F = data.draw(st.sampled_from([1, 2]), label="columns")
+        form = data.draw(st.sampled_from(WORD_FORMS), label="form")
+        X = word_input(data.draw(word_rows(F), label="rows"), F, form)
+        match = "fitted on numeric sequences"
+    y = matching_y(name, X, per_step=True)
+    for method in (*SPECS[name]["infer"], "partial_fit", "warm start"):
+        target = est if method in SPECS[name]["infer"] else copy.deepcopy(est)
+        if method == "warm start":  # a fit that continues the fitted model
+            target.set_params(warm_start=True)
+            method = "fit"
+        args = () if method.startswith("predict") else (y,)
+        with pytest.raises(ValueError, match=match):
+            getattr(target, method)(X, *args)
+
+
+@pytest.mark.parametrize("key", NUMERIC_3D + TOKEN_KEYS + ["CharRNNGenerator-chars"])
 @budget(150)
 @given(data=st.data())
 def test_a_failed_partial_fit_changes_nothing(fitted, key, data):
@@ -1569,8 +2087,13 @@ def test_a_failed_partial_fit_changes_nothing(fitted, key, data):
     est = copy.deepcopy(fitted[key])
     name = type(est).__name__
     X = data.draw(st.one_of(ANY_X, near_valid(name, est)), label="X")
-    ref = _X3 if name in SUPERVISED else "abcab"
+    tokens = getattr(est, "_fit_X_form", None) == "tokens"
+    if tokens:
+        ref = _WORDS2 if est.n_features_per_step_ == 2 else _WORDS
+    else:
+        ref = _X3 if name in SUPERVISED else "abcab"
     before = est.predict(ref), sorted(vars(est)), est._params.copy(), est.t_
+    categories = copy.deepcopy(getattr(est, "categories_", None))
     if name in SUPERVISED:
         if data.draw(st.booleans(), label="wild y"):
             y = data.draw(ANY_Y, label="y")
@@ -1582,10 +2105,12 @@ def test_a_failed_partial_fit_changes_nothing(fitted, key, data):
     if exc is None:
         return
     after = est.predict(ref), sorted(vars(est)), est._params, est.t_
-    assert_array_equal(after[0], before[0])
+    _assert_same(after[0], before[0])
     assert after[1] == before[1]
     assert_array_equal(after[2], before[2])
     assert after[3] == before[3]
+    if tokens:  # the vocabularies too
+        _assert_same(est.categories_, categories)
 
 
 # ------------------------------------------------------- regression tests
@@ -2143,3 +2668,31 @@ def test_text_tokenizer_names_the_pattern_that_found_no_token():
         TextTokenizer(token_pattern="0").fit_transform(_DOCS)
     with pytest.raises(ValueError, match=r"\(once the stop_words are removed\)"):
         TextTokenizer(stop_words=["the"]).fit_transform(["the", "a"])
+
+
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        ("", TypeError, r"Expected a list of token sequences .*; got str"),
+        ("a fine film", TypeError, r"Expected a list .*; got str"),
+        (None, TypeError, r"Expected a list .*; got NoneType"),
+        ([], ValueError, r"X is empty"),
+        ([[], []], ValueError, r"Sequence 0 is empty"),
+        ([[None, None], [None]], ValueError, r"step 0, column 0 is None"),
+    ],
+    ids=["empty-str", "str", "None", "empty", "empty-sequences", "None-symbols"],
+)
+def test_a_token_model_names_what_holds_neither_symbols_nor_numbers(X, error, match):
+    # Found: a model fitted on tokens took any X that is not token input for
+    # numbers: predict("") (a str, as a single document may be passed),
+    # predict(None), predict([]) and predict([[], []]) all said "X holds
+    # numbers", which they do not. Such an X (no symbol among its first
+    # values, and no number either) is now read as token input, whose reader
+    # names its problem; numbers are still refused as the other kind.
+    est = FITS["RNNClassifier-tokens"]()
+    with pytest.raises(error, match=match):
+        est.predict(X)
+    with pytest.raises(error, match=match):
+        est.partial_fit(X, _Y[: n_sequences(X)])
+    with pytest.raises(ValueError, match="fitted on token sequences.*holds numbers"):
+        est.predict([[None, 1.0], [2.0]])
