@@ -20,3 +20,14 @@ def test_readme_quick_start_runs(capsys):
     assert clf.score(X, y) > 0.9
     assert gen.loss_curve_[-1] < 1.9
     assert capsys.readouterr().out.startswith("ROMEO:")
+
+
+def test_readme_words_example_runs():
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    words = [b for b in blocks if "TextTokenizer" in b]
+    assert len(words) == 1, "the README shows words in one block"
+    namespace = {}
+    exec(compile(words[0], str(README), "exec"), namespace)
+    assert namespace["sentiment"].predict(["a funny film"]).shape == (1,)
+    tags = namespace["tagger"].predict([["The", "dog", "sat"]])
+    assert [len(t) for t in tags] == [3]
