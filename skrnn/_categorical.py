@@ -473,6 +473,14 @@ def _check_max_categories(max_categories):
         raise ValueError(f"max_categories must be >= 1; got {max_categories}.")
 
 
+def _object_array(symbols):
+    """A 1-D object array of ``symbols`` (tuples stay elements, never rows)."""
+    array = np.empty(len(symbols), dtype=object)
+    for i, symbol in enumerate(symbols):  # np.fromiter takes objects from NumPy 1.23
+        array[i] = symbol
+    return array
+
+
 def _sorted_symbols(symbols):
     """The symbols sorted into an array, with the rules of ``build_vocabulary``.
 
@@ -480,12 +488,12 @@ def _sorted_symbols(symbols):
     anything else is an object array. Symbols without an order (plain
     enums) are sorted by their ``repr``.
     """
-    array = np.fromiter(symbols, dtype=object, count=len(symbols))
+    array = _object_array(symbols)
     try:
         return build_vocabulary([array], char_level=False)
     except TypeError:  # no order between these symbols
         ordered = sorted(symbols, key=repr)
-        return np.fromiter(ordered, dtype=object, count=len(ordered))
+        return _object_array(ordered)
 
 
 def _column_categories(column, min_frequency, max_categories):

@@ -151,9 +151,10 @@ class TextTokenizer(VersionedPickleMixin, TransformerMixin, BaseEstimator):
 
     stop_words : {'english'}, list, default=None
         Tokens removed from the output, as in CountVectorizer. 'english' is
-        scikit-learn's built-in list, which has known issues (see
-        :ref:`sklearn:stop_words`); note that it holds negations such as
-        "not", "no" and "nor", which a sequence model of sentiment needs.
+        scikit-learn's built-in list, which has known issues (see "Using
+        stop words" in scikit-learn's user guide); note that it holds
+        negations such as "not", "no" and "nor", which a sequence model of
+        sentiment needs.
 
     token_pattern : str or None, default=r"(?u)\b\w+\b|[^\w\s]"
         Regular expression denoting what constitutes a "token", used when

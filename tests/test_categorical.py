@@ -14,6 +14,7 @@ from numpy.testing import assert_array_equal
 
 from skrnn._categorical import (
     _codes_dtype,
+    _object_array,
     encode_tokens,
     is_token_input,
     learn_categories,
@@ -32,7 +33,7 @@ class Color(enum.Enum):  # members have no order
 
 def _objects(*symbols):
     """A 1-D object array holding ``symbols`` as they are (tuples too)."""
-    return np.fromiter(symbols, dtype=object, count=len(symbols))
+    return _object_array(symbols)
 
 
 def _row_of_objects(*symbols):

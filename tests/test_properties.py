@@ -89,7 +89,7 @@ from skrnn import (
     TextTokenizer,
     sliding_windows,
 )
-from skrnn._categorical import is_token_input
+from skrnn._categorical import _object_array, is_token_input
 from skrnn._sequences import check_X_forms
 from skrnn._text import DEFAULT_TOKEN_PATTERN
 from skrnn._training import NonFiniteError
@@ -1220,7 +1220,7 @@ def _symbol_array(symbols, shape):
     """An array of ``symbols``: of str if they all are, else of objects."""
     if all(type(x) is str for x in symbols):
         return np.array(symbols, dtype=str).reshape(shape)
-    return np.fromiter(symbols, dtype=object, count=len(symbols)).reshape(shape)
+    return _object_array(symbols).reshape(shape)
 
 
 def _word_sequence(rows, n_columns, as_array):
@@ -1244,7 +1244,7 @@ def word_input(sequences, n_columns, form):
     if form == "tuple":
         return tuple(X)
     if form == "object":
-        return np.fromiter(X, dtype=object, count=len(X))
+        return _object_array(X)
     return X
 
 
