@@ -86,6 +86,25 @@ def _check_finite_objects(X, input_name):
         raise ValueError(f"Input {input_name} contains NaN or infinity.")
 
 
+def _check_finite_nested(X, input_name):
+    """Refuse NaN and infinity in nested lists, before NumPy reads them.
+
+    NumPy makes a list that mixes str and numbers a str array, in which a NaN
+    is the symbol ``'nan'``: the number would be lost, read as a symbol.
+    Arrays are left to :func:`_check_finite_objects` and scikit-learn.
+    """
+    stack = [X] if isinstance(X, (list, tuple)) else []
+    while stack:
+        for value in stack.pop():
+            if isinstance(value, (list, tuple)):
+                stack.append(value)
+            elif isinstance(value, np.ndarray):
+                if value.dtype.kind in "fcO" and value.size:
+                    _check_finite_objects(value.astype(object), input_name)
+            elif _is_non_finite_number(value):
+                raise ValueError(f"Input {input_name} contains NaN or infinity.")
+
+
 def _is_numeric(X):
     """True for numeric dtypes, and for object arrays holding only numbers."""
     if X.dtype.kind == "O":
@@ -284,6 +303,7 @@ class SlidingWindowTransformer(VersionedPickleMixin, TransformerMixin, BaseEstim
                 "takes one sequence of rows, all present (the data under a mask "
                 "is never read): pass the rows that are present."
             )
+        _check_finite_nested(X, "X")
         # dtype=None first, so that symbols survive; numbers are then cast.
         X = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=reset)
         dtype = (np.float64, np.float32) if _is_numeric(X) else None
@@ -626,6 +646,7 @@ class OneHotCharEncoder(VersionedPickleMixin, TransformerMixin, BaseEstimator):
                 "X is a single str; pass a list of sequences, e.g. [text], or a "
                 "2-D array of symbols."
             )
+        _check_finite_nested(X, "X")
         if _is_str_array_or_ragged_list(X):
             values, lengths = self._check_list(X, reset=reset)
             return values, _flat_mask(None, len(values)), _restorer(lengths=lengths)

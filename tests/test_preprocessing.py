@@ -160,6 +160,24 @@ def test_sliding_window_transformer_errors():
         fitted.transform(np.zeros((4, 3)))
 
 
+@pytest.mark.parametrize(
+    "X",
+    [
+        [["a", "a", "a"], [0, 0, np.float32(np.nan)]],
+        [["a", "b"], [0, float("inf")]],
+        [("a",), ("b", float("nan"))],
+    ],
+    ids=["nan", "inf", "ragged"],
+)
+def test_a_number_among_symbols_is_not_read_as_a_symbol(X):
+    """NumPy reads a list mixing str and numbers as str ('nan'): refused first."""
+    for est in (SlidingWindowTransformer(seq_length=1), OneHotCharEncoder()):
+        if isinstance(est, SlidingWindowTransformer) and len(set(map(len, X))) > 1:
+            continue  # a ragged list is not one sequence of rows
+        with pytest.raises(ValueError, match="NaN or infinity"):
+            est.fit(X)
+
+
 # OneHotCharEncoder ----------------------------------------------------------
 
 
