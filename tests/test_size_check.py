@@ -274,6 +274,22 @@ _SEQS = _rng.standard_normal((32, 20, 8)).astype(np.float32)
             ),
             (_SEQS, np.arange(32) % 3),
         ),
+        # every dropout: input, between layers, recurrent and output masks
+        (
+            RNNSequenceTagger(
+                cell="lstm",
+                hidden_size=64,
+                num_layers=2,
+                bidirectional=True,
+                dropout=0.2,
+                input_dropout=0.2,
+                recurrent_dropout=0.2,
+                output_dropout=0.2,
+                max_iter=1,
+                random_state=0,
+            ),
+            (_SEQS, (np.arange(32 * 20) % 3).reshape(32, 20)),
+        ),
         (
             RNNSequenceTagger(
                 cell="gru",
@@ -298,7 +314,13 @@ _SEQS = _rng.standard_normal((32, 20, 8)).astype(np.float32)
             ("the quick brown fox jumps over the lazy dog " * 25,),
         ),
     ],
-    ids=["classifier-lstm", "tagger-gru", "regressor-wide", "generator"],
+    ids=[
+        "classifier-lstm",
+        "tagger-dropout",
+        "tagger-gru",
+        "regressor-wide",
+        "generator",
+    ],
 )
 def test_the_estimate_is_within_a_small_factor_of_the_peak(est, args):
     # Measured on 150 mid-size configurations (cells, directions, layers,

@@ -102,6 +102,15 @@ class DirectionBuffers:
         Backward: the running gradients of the hidden (and cell) state.
     d_rec : ndarray of shape (N, G * H) or None
         GRU backward: the gradient of the recurrent pre-activations.
+    rec_mask : ndarray of shape (B, H) or None
+        Variational recurrent dropout: one mask per sequence for the whole
+        sequence (0, or ``1 / (1 - rate)``), applied to ``h_{t-1}`` where it
+        enters the recurrent product (Gal & Ghahramani, 2016). None without.
+    rec_rows : ndarray of intp of shape (N,) or None
+        With ``rec_mask``: the row of ``rec_mask`` (the sequence) of every
+        packed row.
+    masked_h : ndarray of shape (B, H) or None
+        Scratch rows for the masked state of a step.
     """
 
     __slots__ = (
@@ -119,6 +128,9 @@ class DirectionBuffers:
         "dh_state",
         "dc_state",
         "d_rec",
+        "rec_mask",
+        "rec_rows",
+        "masked_h",
     )
 
     def __init__(self, gates, h_state, h_out, h_prev, scratch, need_cache):
@@ -126,6 +138,47 @@ class DirectionBuffers:
         self.h_prev, self.scratch, self.need_cache = h_prev, scratch, need_cache
         self.c_state = self.c_prev = self.tanh_c = self.scratch_h = None
         self.gh_n = self.dh_state = self.dc_state = self.d_rec = None
+        self.rec_mask = self.rec_rows = self.masked_h = None
+
+    def set_recurrent_mask(self, mask, offsets):
+        """Apply ``mask`` to the state where it enters the recurrent product.
+
+        Parameters
+        ----------
+        mask : ndarray of shape (B, H)
+            One row per sequence, in sorted order.
+        offsets : ndarray of int of shape (T + 1,)
+            The packing's step offsets: step ``t`` holds the first
+            ``offsets[t + 1] - offsets[t]`` sequences.
+        """
+        self.rec_mask = mask
+        self.masked_h = np.empty_like(self.h_state)
+        offsets = np.asarray(offsets)
+        sizes = np.diff(offsets)
+        self.rec_rows = np.arange(offsets[-1]) - np.repeat(offsets[:-1], sizes)
+
+    def recurrent_input(self, h, n):
+        """``h`` (the first ``n`` states) as the recurrent product reads it.
+
+        ``h`` itself without recurrent dropout; with it, ``h * rec_mask``
+        written into scratch rows.
+        """
+        if self.rec_mask is None:
+            return h
+        out = self.masked_h[:n]
+        np.multiply(h, self.rec_mask[:n], out=out)
+        return out
+
+    def mask_recurrent_grad(self, dh, n):
+        """In place: the recurrent product's state gradient through the mask."""
+        if self.rec_mask is not None:
+            dh *= self.rec_mask[:n]
+
+    def recurrent_h_prev(self):
+        """``h_prev`` of every row as the recurrent product read it: (N, H)."""
+        if self.rec_mask is None:
+            return self.h_prev
+        return self.h_prev * self.rec_mask[self.rec_rows]
 
 
 def _affine_half(x):
@@ -134,15 +187,16 @@ def _affine_half(x):
     x += 0.5
 
 
-def _input_weight_grad(x, d_in, token_input, out):
+def _input_weight_grad(x, d_in, token_input, out, input_scale=None):
     """Write ``x.T @ d_in`` (a scatter-add of rows for token codes) into ``out``.
 
     For token codes only the rows of the codes are written (the product of
     their one-hot rows is zero elsewhere, and ``out``, a view of a fresh
-    gradient buffer, already holds zeros there).
+    gradient buffer, already holds zeros there); ``input_scale`` (shape of
+    the codes) scales each code's one-hot row (input dropout).
     """
     if token_input:  # only the rows of the codes: out is a zero buffer
-        scatter_rows(x, d_in, out)
+        scatter_rows(x, d_in, out, scale=input_scale)
     else:
         np.matmul(x.T, d_in, out=out)
 
@@ -252,7 +306,7 @@ class _Cell:
         dtype = buf.gates.dtype
         buf.dh_state = np.zeros((B, H), dtype) if dh_n is None else dh_n.astype(dtype)
 
-    def weight_grads(self, buf, x, token_input, grads):
+    def weight_grads(self, buf, x, token_input, grads, input_scale=None):
         """Reduce the parameters' gradients after the backward steps.
 
         Parameters
@@ -265,11 +319,14 @@ class _Cell:
         token_input : bool
         grads : dict of str to ndarray
             Views where the gradients are written (assigned).
+        input_scale : ndarray or None, default=None
+            Token input: the scale of each code (input dropout), as
+            :func:`~skrnn._engine.layers.input_projection` applied it.
         """
         d_in = buf.gates
-        np.matmul(buf.h_prev.T, d_in, out=grads["W_hh"])
+        np.matmul(buf.recurrent_h_prev().T, d_in, out=grads["W_hh"])
         np.sum(d_in, axis=0, out=grads["b_h"])
-        _input_weight_grad(x, d_in, token_input, grads["W_xh"])
+        _input_weight_grad(x, d_in, token_input, grads["W_xh"], input_scale)
 
 
 class RNNCell(_Cell):
@@ -295,7 +352,7 @@ class RNNCell(_Cell):
         if buf.need_cache:
             buf.h_prev[a:b] = h
         scratch = buf.scratch[:n]
-        np.matmul(h, W.W_hh, out=scratch)
+        np.matmul(buf.recurrent_input(h, n), W.W_hh, out=scratch)
         g += scratch
         if self.activation == "tanh":
             np.tanh(g, out=g)
@@ -318,6 +375,7 @@ class RNNCell(_Cell):
         else:
             np.multiply(dh, g > 0, out=g)
         np.matmul(g, p["W_hh"].T, out=dh)
+        buf.mask_recurrent_grad(dh, n)
 
 
 class LSTMCell(_Cell):
@@ -370,7 +428,7 @@ class LSTMCell(_Cell):
             buf.h_prev[a:b] = h
             buf.c_prev[a:b] = c
         scratch = buf.scratch[:n]
-        np.matmul(h, W.W_hh, out=scratch)
+        np.matmul(buf.recurrent_input(h, n), W.W_hh, out=scratch)
         g += scratch
         np.tanh(g, out=g)  # the i, f, o columns were pre-scaled by 0.5
         _affine_half(g[:, : 2 * H])
@@ -428,6 +486,7 @@ class LSTMCell(_Cell):
         dc *= f
         f[...] = s1
         np.matmul(g, p["W_hh"].T, out=dh)
+        buf.mask_recurrent_grad(dh, n)
 
 
 class GRUCell(_Cell):
@@ -487,7 +546,7 @@ class GRUCell(_Cell):
         if buf.need_cache:
             buf.h_prev[a:b] = h
         gh = buf.scratch[:n]
-        np.matmul(h, W.W_hh, out=gh)
+        np.matmul(buf.recurrent_input(h, n), W.W_hh, out=gh)
         gh += W.b_hh
         rz = g[:, : 2 * H]
         rz += gh[:, : 2 * H]
@@ -547,14 +606,15 @@ class GRUCell(_Cell):
         z[...] = dz_h
         dh_rec = buf.scratch_h[:n]
         np.matmul(d_rec, p["W_hh"].T, out=dh_rec)
+        buf.mask_recurrent_grad(dh_rec, n)
         dh += dh_rec
 
-    def weight_grads(self, buf, x, token_input, grads):
+    def weight_grads(self, buf, x, token_input, grads, input_scale=None):
         d_in, d_rec = buf.gates, buf.d_rec
-        np.matmul(buf.h_prev.T, d_rec, out=grads["W_hh"])
+        np.matmul(buf.recurrent_h_prev().T, d_rec, out=grads["W_hh"])
         np.sum(d_in, axis=0, out=grads["b_xh"])
         np.sum(d_rec, axis=0, out=grads["b_hh"])
-        _input_weight_grad(x, d_in, token_input, grads["W_xh"])
+        _input_weight_grad(x, d_in, token_input, grads["W_xh"], input_scale)
 
 
 CELLS = {"rnn": RNNCell, "lstm": LSTMCell, "gru": GRUCell}

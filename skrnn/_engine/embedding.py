@@ -55,7 +55,7 @@ class TableRows:
         return (self.start + self.rows[:, None] * self.width + cols).reshape(-1)
 
 
-def scatter_rows(codes, D, out):
+def scatter_rows(codes, D, out, scale=None):
     """``out[r] = sum of D[i] over the rows i whose code is r``; other rows untouched.
 
     ``onehot(codes).T @ D`` without the one-hot matrix, written only into the
@@ -70,6 +70,8 @@ def scatter_rows(codes, D, out):
     D : ndarray of shape (N, K)
     out : ndarray of shape (n_rows, K)
         Written (assigned) in the rows of ``codes`` only.
+    scale : ndarray of the shape of ``codes``, default=None
+        Each code's weight (the values of its one-hot row); None is 1.
 
     Returns
     -------
@@ -81,7 +83,11 @@ def scatter_rows(codes, D, out):
     rows, inverse = np.unique(codes, return_inverse=True)
     onehot = sparse.csr_matrix(
         (
-            np.ones(n * k, dtype=D.dtype),
+            (
+                np.ones(n * k, dtype=D.dtype)
+                if scale is None
+                else np.asarray(scale, dtype=D.dtype).reshape(-1)
+            ),
             inverse.reshape(-1),
             np.arange(0, n * k + 1, k),
         ),

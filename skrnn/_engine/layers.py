@@ -28,6 +28,8 @@ import numpy as np
 
 __all__ = [
     "DirectionCache",
+    "DropoutRates",
+    "dropout_mask",
     "cell_params",
     "dense_head",
     "direction_forward",
@@ -66,7 +68,7 @@ def cell_params(views, cell, layer, reverse):
     }
 
 
-def input_projection(weights, x, token_input, out=None):
+def input_projection(weights, x, token_input, out=None, scale=None):
     """``x @ W_xh + b_in`` for every row: the input part of the gates.
 
     Parameters
@@ -80,6 +82,9 @@ def input_projection(weights, x, token_input, out=None):
     token_input : bool
     out : ndarray of shape (N, n_gates * H), default=None
         Where to write the result (a new array when None).
+    scale : ndarray of the shape of the codes, default=None
+        Token input: the value of each code's one-hot entry (input dropout:
+        0 or ``1 / (1 - rate)``); None is 1.
 
     Returns
     -------
@@ -88,9 +93,15 @@ def input_projection(weights, x, token_input, out=None):
     """
     if token_input:
         codes = x.reshape(x.shape[0], -1)
+        scale = None if scale is None else scale.reshape(codes.shape)
         projection = np.take(weights.W_xh, codes[:, 0], axis=0, out=out)
+        if scale is not None:
+            projection *= scale[:, :1]
         for k in range(1, codes.shape[1]):
-            projection += np.take(weights.W_xh, codes[:, k], axis=0)
+            column = np.take(weights.W_xh, codes[:, k], axis=0)
+            if scale is not None:
+                column *= scale[:, k : k + 1]
+            projection += column
     else:
         projection = np.matmul(x, weights.W_xh, out=out)
     projection += weights.b_in
@@ -131,6 +142,8 @@ class DirectionCache:
     x : ndarray
         The direction's input rows (or token codes).
     token_input : bool
+    input_scale : ndarray or None
+        Token input: each code's scale (input dropout), or None.
     steps : range
         The time steps, in the order the forward pass ran them.
     offsets : list of int
@@ -145,6 +158,7 @@ class DirectionCache:
         "buffers",
         "x",
         "token_input",
+        "input_scale",
         "steps",
         "offsets",
         "consumed",
@@ -153,11 +167,25 @@ class DirectionCache:
     def __init__(self, cell, params, buffers, x, token_input, steps, offsets):
         self.cell, self.params, self.buffers = cell, params, buffers
         self.x, self.token_input = x, token_input
+        self.input_scale = None
         self.steps, self.offsets = steps, offsets
         self.consumed = False
 
 
-def direction_forward(cell, p, x, packing, reverse, h0, c0, need_cache, token_input):
+def direction_forward(
+    cell,
+    p,
+    x,
+    packing,
+    reverse,
+    h0,
+    c0,
+    need_cache,
+    token_input,
+    *,
+    input_scale=None,
+    rec_mask=None,
+):
     """Run one direction of one layer over a packed batch.
 
     Parameters
@@ -175,6 +203,12 @@ def direction_forward(cell, p, x, packing, reverse, h0, c0, need_cache, token_in
     need_cache : bool
         Keep what :func:`direction_backward` needs.
     token_input : bool
+    input_scale : ndarray or None, default=None
+        Token input: each code's scale (input dropout, see
+        :func:`input_projection`).
+    rec_mask : ndarray of shape (B, H) or None, default=None
+        Variational recurrent dropout: each sequence's mask on its state
+        where the state enters the recurrent product, sorted order.
 
     Returns
     -------
@@ -186,8 +220,10 @@ def direction_forward(cell, p, x, packing, reverse, h0, c0, need_cache, token_in
     """
     H = p["W_hh"].shape[0]
     weights = cell.forward_weights(p, H)
-    XW = input_projection(weights, x, token_input)
+    XW = input_projection(weights, x, token_input, scale=input_scale)
     buf = cell.allocate(XW, h0, c0, packing.n_rows, need_cache)
+    if rec_mask is not None:
+        buf.set_recurrent_mask(rec_mask, packing.offsets)
     offsets = packing.offsets.tolist()
     steps = range(packing.n_steps - 1, -1, -1) if reverse else range(packing.n_steps)
     for t in steps:
@@ -195,6 +231,7 @@ def direction_forward(cell, p, x, packing, reverse, h0, c0, need_cache, token_in
     cache = None
     if need_cache:
         cache = DirectionCache(cell, p, buf, x, token_input, steps, offsets)
+        cache.input_scale = input_scale
     return buf.h_out, buf.h_state, buf.c_state, cache
 
 
@@ -233,28 +270,79 @@ def direction_backward(cache, dh_out, dh_n, dc_n, grads, need_dx):
         if dh_out is not None:
             buf.dh_state[: b - a] += dh_out[a:b]
         cell.backward_step(p, buf, a, b)
-    cell.weight_grads(buf, cache.x, cache.token_input, grads)
+    cell.weight_grads(buf, cache.x, cache.token_input, grads, cache.input_scale)
     d_in = buf.gates  # d(input pre-activations), (N, n_gates * H)
     dx = d_in @ p["W_xh"].T if need_dx and not cache.token_input else None
     return dx, buf.dh_state, buf.dc_state
 
 
-def _dropout_mask(rng, shape, rate, dtype):
+def dropout_mask(rng, shape, rate, dtype):
     """Inverted dropout mask: 0 with probability ``rate``, else ``1/(1-rate)``."""
+    dtype = np.dtype(dtype)
     keep = rng.random(shape, dtype=dtype) >= rate
     return keep.astype(dtype) * dtype.type(1.0 / (1.0 - rate))
 
 
-def _layer_dropout(x, layer, dropout, rng):
-    """The input of ``layer`` after dropout, and the mask (None without).
+class DropoutRates:
+    """Where a stack drops units in training (all rates in ``[0, 1)``).
 
-    Dropout applies to the inputs of layers 1 and above, in training (when
-    ``rng`` is given).
+    Parameters
+    ----------
+    between : float, default=0.0
+        On the inputs of layers 1 and above (PyTorch's ``dropout``).
+    inputs : float, default=0.0
+        On the first layer's input: each feature, embedded dimension or
+        token (a token's one-hot entry: the token is dropped whole) of each
+        step (Keras's ``dropout`` of the first layer).
+    recurrent : float, default=0.0
+        Variational recurrent dropout (Gal & Ghahramani, 2016): one mask per
+        sequence, layer and direction, the same at every step, on the state
+        where it enters the recurrent product (Keras's ``recurrent_dropout``).
     """
-    if not (layer > 0 and dropout > 0 and rng is not None):
-        return x, None
-    mask = _dropout_mask(rng, x.shape, dropout, x.dtype)
-    return x * mask, mask
+
+    __slots__ = ("between", "inputs", "recurrent")
+
+    def __init__(self, between=0.0, inputs=0.0, recurrent=0.0):
+        self.between, self.inputs = float(between), float(inputs)
+        self.recurrent = float(recurrent)
+        for name in self.__slots__:
+            rate = getattr(self, name)
+            if not 0.0 <= rate < 1.0:
+                raise ValueError(f"Dropout rates must be in [0, 1), got {rate!r}.")
+
+    def input_mask(self, layer, shape, dtype, rng):
+        """The mask of ``layer``'s input (None without dropout there)."""
+        rate = self.inputs if layer == 0 else self.between
+        if rng is None or rate == 0.0:
+            return None
+        return dropout_mask(rng, shape, rate, dtype)
+
+    def recurrent_mask(self, shape, dtype, rng):
+        """A recurrent mask for one direction (None without)."""
+        if rng is None or self.recurrent == 0.0:
+            return None
+        return dropout_mask(rng, shape, self.recurrent, dtype)
+
+
+def _layer_input(x, layer, rates, rng, token_input, dtype):
+    """A layer's input after dropout.
+
+    Returns
+    -------
+    x : ndarray
+        Dense rows times the mask; token codes unchanged.
+    mask : ndarray or None
+        The mask of dense rows (applied to their gradient too).
+    scale : ndarray or None
+        Token input: the mask of the codes (see :func:`input_projection`).
+    """
+    tokens = token_input and layer == 0
+    mask = rates.input_mask(layer, x.shape, dtype, rng)
+    if mask is None:
+        return x, None, None
+    if tokens:
+        return x, None, mask
+    return x * mask, mask, None
 
 
 def _layer_forward(cell, param_views, x, packing, layer, states, options):
@@ -265,7 +353,8 @@ def _layer_forward(cell, param_views, x, packing, layer, states, options):
     cell : cell object
     param_views : dict of ndarray
     x : ndarray
-        The layer's input rows (or token codes for the first layer).
+        The layer's input rows (or token codes for the first layer), after
+        dropout.
     packing : Packing
     layer : int
     states : tuple of (h0, c0, h_n, c_n)
@@ -273,8 +362,9 @@ def _layer_forward(cell, param_views, x, packing, layer, states, options):
         of the layer's directions are written (``c0``, ``c_n`` None unless
         LSTM).
     options : dict
-        ``n_directions``, ``need_cache`` and ``token_input`` (of the
-        stack's input).
+        ``n_directions``, ``need_cache``, ``token_input`` (of the stack's
+        input), ``input_scale`` (of the layer's token codes, or None),
+        ``rates`` (:class:`DropoutRates`) and ``rng`` (None: no dropout).
 
     Returns
     -------
@@ -286,6 +376,9 @@ def _layer_forward(cell, param_views, x, packing, layer, states, options):
     outs, dir_caches = [], []
     for d in range(n_dir):
         k = layer * n_dir + d
+        rec_mask = options["rates"].recurrent_mask(
+            h0[k].shape, h0.dtype, options["rng"]
+        )
         out, h_n[k], c_n_k, cache = direction_forward(
             cell,
             cell_params(param_views, cell, layer, d == 1),
@@ -296,6 +389,8 @@ def _layer_forward(cell, param_views, x, packing, layer, states, options):
             None if c0 is None else c0[k],
             options["need_cache"],
             options["token_input"] and layer == 0,
+            input_scale=options["input_scale"],
+            rec_mask=rec_mask,
         )
         if c_n is not None:
             c_n[k] = c_n_k
@@ -333,9 +428,9 @@ def stack_forward(
         Initial states, sorted order (``c0`` None unless LSTM).
     num_layers : int
     bidirectional : bool
-    dropout : float, default=0.0
-        Dropout rate on the inputs of layers 1 and above, applied only when
-        ``rng`` is given (training).
+    dropout : float or DropoutRates, default=0.0
+        The dropout of training, applied only when ``rng`` is given: a
+        float is the rate on the inputs of layers 1 and above.
     rng : numpy.random.Generator or None
     need_cache : bool
     token_input : bool
@@ -352,11 +447,19 @@ def stack_forward(
     h_n = np.empty_like(h0)
     c_n = np.empty_like(c0) if cell.has_cell_state else None
     states = (h0, c0, h_n, c_n)
-    n_dir = 2 if bidirectional else 1
-    options = dict(n_directions=n_dir, need_cache=need_cache, token_input=token_input)
+    rates = dropout if isinstance(dropout, DropoutRates) else DropoutRates(dropout)
+    options = dict(
+        n_directions=2 if bidirectional else 1,
+        need_cache=need_cache,
+        token_input=token_input,
+        rates=rates,
+        rng=rng,
+    )
     caches = []
     for layer in range(num_layers):
-        x, mask = _layer_dropout(x, layer, dropout, rng)
+        x, mask, options["input_scale"] = _layer_input(
+            x, layer, rates, rng, token_input, h0.dtype
+        )
         x, dir_caches = _layer_forward(
             cell, param_views, x, packing, layer, states, options
         )
@@ -451,7 +554,7 @@ def stack_backward(caches, d_out, dh_n, dc_n, grad_views, *, need_dx):
             grad_views,
             need_dx or layer > 0,
         )
-        if mask is not None:
+        if mask is not None and dx is not None:
             dx *= mask
         d_out = dx
     return dx, dh0, dc0

@@ -137,6 +137,9 @@ def activation_bytes(
     num_layers=1,
     bidirectional=False,
     dropout=0.0,
+    input_dropout=0.0,
+    output_dropout=0.0,
+    recurrent_dropout=0.0,
     head="last",
     token_input=False,
     dtype=np.float32,
@@ -152,6 +155,9 @@ def activation_bytes(
         As for :func:`count_parameters`.
     dropout : float, default=0.0
         Between layers, in training (a mask and a masked copy per layer).
+    input_dropout, output_dropout, recurrent_dropout : float, default=0.0
+        The other dropout of training (see
+        :class:`~.network.RecurrentNetwork`): masks and masked copies.
     token_input : bool, default=False
         The input is token codes (no dense input rows).
     dtype : numpy dtype, default=np.float32
@@ -178,6 +184,12 @@ def activation_bytes(
     sizes = (N, B, H, L, D)
     if training:
         values += _training_values(cls, sizes, dropout, head)
+        values += _dropout_values(
+            sizes,
+            (input_dropout, output_dropout, recurrent_dropout),
+            F if not token_input else 1,
+            head_rows,
+        )
     else:
         values += _inference_values(cls, sizes)
     itemsize = np.dtype(dtype).itemsize
@@ -203,6 +215,24 @@ def _training_values(cls, sizes, dropout, head):
     # initial, final (sorted and unsorted) states and their gradients
     n_state_arrays = 2 if cls.has_cell_state else 1
     return values + 4 * n_state_arrays * L * D * B * H
+
+
+def _dropout_values(sizes, rates, input_width, head_rows):
+    """Numbers of the input, output and recurrent dropout of a training batch.
+
+    ``rates`` is ``(input, output, recurrent)``; ``input_width`` the
+    first layer's input numbers per row (1 for token codes).
+    """
+    N, B, H, L, D = sizes
+    input_rate, output_rate, recurrent_rate = rates
+    values = 0
+    if input_rate > 0:  # the mask and the masked copy
+        values += 2 * N * input_width
+    if output_rate > 0:
+        values += 2 * head_rows * D * H
+    if recurrent_rate > 0:  # per direction: mask, masked rows, row index
+        values += L * D * (2 * B * H + N) + N * H  # and one masked h_prev
+    return values
 
 
 def _inference_values(cls, sizes):
@@ -234,6 +264,9 @@ def estimate_fit_bytes(
     num_layers=1,
     bidirectional=False,
     dropout=0.0,
+    input_dropout=0.0,
+    output_dropout=0.0,
+    recurrent_dropout=0.0,
     head="last",
     token_input=False,
     vocab_sizes=None,
@@ -256,7 +289,8 @@ def estimate_fit_bytes(
     Parameters
     ----------
     cell, n_inputs, hidden_size, n_outputs, num_layers, bidirectional, \
-dropout, head, token_input, vocab_sizes, embedding_dims, dtype
+dropout, input_dropout, output_dropout, recurrent_dropout, head, token_input, \
+vocab_sizes, embedding_dims, dtype
         The network, as for :class:`~.network.RecurrentNetwork`. Embedding
         tables count as parameters; embedded columns as dense input rows
         (and their gradient).
@@ -287,7 +321,15 @@ dropout, head, token_input, vocab_sizes, embedding_dims, dtype
     n_params = count_parameters(cell, n_inputs, hidden_size, n_outputs, **net)
     n_params += sum(v * d for v, d in inputs.param_shapes().values())
     params = n_params * np.dtype(dtype).itemsize
-    batch = dict(net, n_outputs=n_outputs, dropout=dropout, token_input=token_input)
+    batch = dict(
+        net,
+        n_outputs=n_outputs,
+        dropout=dropout,
+        input_dropout=input_dropout,
+        output_dropout=output_dropout,
+        recurrent_dropout=recurrent_dropout,
+        token_input=token_input,
+    )
     network = (cell, n_inputs, hidden_size, dtype)
     working = _working_bytes(network, batch, (n_sequences, n_rows), forward_batch)
     if inputs.embedded:  # the input rows' gradient, for the tables'

@@ -17,8 +17,10 @@ import numpy as np
 from .cells import make_cell
 from .embedding import InputLayer
 from .layers import (
+    DropoutRates,
     cell_params,
     dense_head,
+    dropout_mask,
     layer_param_name,
     stack_backward,
     stack_forward,
@@ -54,13 +56,15 @@ class ForwardCache:
         The head's input (None without a head).
     codes : ndarray or None
         The token codes of the input (None without token columns).
+    output_mask : ndarray or None
+        The output dropout's mask on the head's input (None without).
     """
 
-    __slots__ = ("stack", "packing", "features", "codes")
+    __slots__ = ("stack", "packing", "features", "codes", "output_mask")
 
-    def __init__(self, stack, packing, features, codes):
+    def __init__(self, stack, packing, features, codes, output_mask=None):
         self.stack, self.packing, self.features = stack, packing, features
-        self.codes = codes
+        self.codes, self.output_mask = codes, output_mask
 
 
 class RecurrentNetwork:
@@ -81,6 +85,16 @@ class RecurrentNetwork:
     bidirectional : bool, default=False
     dropout : float, default=0.0
         Dropout on the inputs of layers above the first, during training.
+    input_dropout : float, default=0.0
+        Dropout on the first layer's input (features, embedded dimensions,
+        or whole tokens of the direct form), during training.
+    output_dropout : float, default=0.0
+        Dropout on the head's input (the last layer's output, or its final
+        states for ``head='last'``), during training.
+    recurrent_dropout : float, default=0.0
+        Variational dropout on the state where it enters the recurrent
+        product: one mask per sequence, layer and direction, during training
+        (see :class:`~.layers.DropoutRates`).
     activation : {'tanh', 'relu'}, default='tanh'
         Vanilla cell only.
     head : {'last', 'all', None}, default='last'
@@ -118,6 +132,9 @@ class RecurrentNetwork:
         num_layers=1,
         bidirectional=False,
         dropout=0.0,
+        input_dropout=0.0,
+        output_dropout=0.0,
+        recurrent_dropout=0.0,
         activation="tanh",
         head="last",
         token_input=False,
@@ -137,6 +154,14 @@ class RecurrentNetwork:
         self.bidirectional = bool(bidirectional)
         self.n_directions = 2 if bidirectional else 1
         self.dropout = float(dropout)
+        self.input_dropout = float(input_dropout)
+        self.output_dropout = float(output_dropout)
+        self.recurrent_dropout = float(recurrent_dropout)
+        DropoutRates(dropout, input_dropout, recurrent_dropout)  # checks the rates
+        if not 0.0 <= self.output_dropout < 1.0:
+            raise ValueError(
+                f"Dropout rates must be in [0, 1), got {self.output_dropout!r}."
+            )
         self.head = head
         self.token_input = bool(token_input)
         if self.token_input:
@@ -149,7 +174,14 @@ class RecurrentNetwork:
         self.layout = ParamLayout(self._shapes(), self.dtype)
 
     def __setstate__(self, state):
-        """Load a network pickled before token columns (dense or one column)."""
+        """Load a network pickled by an earlier version.
+
+        Networks from before token columns (dense or one column) get their
+        input layer; from before input, output and recurrent dropout, those
+        rates at 0.
+        """
+        for name in ("input_dropout", "output_dropout", "recurrent_dropout"):
+            state.setdefault(name, 0.0)
         if "inputs" not in state:
             n_inputs = state["n_inputs"]
             tokens = state.get("token_input", False)
@@ -317,20 +349,25 @@ class RecurrentNetwork:
             c0,
             num_layers=self.num_layers,
             bidirectional=self.bidirectional,
-            dropout=self.dropout,
+            dropout=self.dropout_rates,
             rng=rng,
             need_cache=need_cache,
             token_input=self.inputs.direct,
         )
-        y, features = self._head_forward(param_views, out, h_n, packing)
-        cache = (
-            ForwardCache(stack_cache, packing, features, codes) if need_cache else None
-        )
+        y, features, mask = self._head_forward(param_views, out, h_n, packing, rng)
+        cache = None
+        if need_cache:
+            cache = ForwardCache(stack_cache, packing, features, codes, mask)
         h_n = packing.unsort(h_n, axis=1)
         c_n = packing.unsort(c_n, axis=1) if has_c else None
         return y, h_n, c_n, cache
 
-    def _head_forward(self, param_views, out, h_n, packing):
+    @property
+    def dropout_rates(self):
+        """DropoutRates: the stack's dropout in training."""
+        return DropoutRates(self.dropout, self.input_dropout, self.recurrent_dropout)
+
+    def _head_forward(self, param_views, out, h_n, packing, rng=None):
         """The head's output from the stack's output and final states.
 
         Returns
@@ -339,15 +376,21 @@ class RecurrentNetwork:
             As :meth:`forward` returns it (the stack's output without a
             head; the caller's order for ``head='last'``).
         features : ndarray or None
-            The head's input (None without a head).
+            The head's input after output dropout (None without a head).
+        mask : ndarray or None
+            The output dropout's mask (None without).
         """
         if self.head is None:
-            return out, None
+            return out, None, None
         features = out if self.head == "all" else self._last_features(h_n)
+        mask = None
+        if rng is not None and self.output_dropout > 0:
+            mask = dropout_mask(rng, features.shape, self.output_dropout, self.dtype)
+            features = features * mask
         y = dense_head(features, param_views["W_hy"], param_views["b_y"])
         if self.head == "last":
             y = packing.unsort(y)
-        return y, features
+        return y, features, mask
 
     def _last_features(self, h_n):
         """Final states of the last layer's directions, side by side: (B, D*H)."""
@@ -430,6 +473,8 @@ class RecurrentNetwork:
         np.matmul(cache.features.T, dy, out=grad_views["W_hy"])
         np.sum(dy, axis=0, out=grad_views["b_y"])
         d_features = dy @ W_hy.T
+        if cache.output_mask is not None:
+            d_features *= cache.output_mask
         if self.head == "all":
             return d_features, dh_n
         if dh_n is None:

@@ -16,6 +16,7 @@ from skrnn._engine.gradcheck import (
     relative_error,
     sample_indices,
 )
+from skrnn._engine.layers import dropout_mask
 
 TOL = 1e-6
 MAX_COORDS = 16  # sampled coordinates per parameter tensor
@@ -117,6 +118,79 @@ def test_loss_and_grad_matches_finite_differences(cell, head, loss):
     idx = sample_indices(params.size, 120, rng)
     numeric = numerical_gradient(objective, params, idx)
     assert relative_error(grads[idx], numeric) < TOL
+
+
+#: Each kind of dropout alone, then all at once: the network's attribute(s).
+DROPOUT_KINDS = {
+    "between": {"dropout": 0.5},
+    "input": {"input_dropout": 0.5},
+    "output": {"output_dropout": 0.5},
+    "recurrent": {"recurrent_dropout": 0.5},
+    "all": {
+        "dropout": 0.3,
+        "input_dropout": 0.3,
+        "output_dropout": 0.3,
+        "recurrent_dropout": 0.3,
+    },
+}
+
+
+@pytest.mark.parametrize("kind", sorted(DROPOUT_KINDS))
+@pytest.mark.parametrize("inputs", ["dense", "tokens", "columns", "embedded"])
+@pytest.mark.parametrize("head", ["last", "all"])
+@pytest.mark.parametrize(
+    "cell", [("rnn", "tanh"), ("rnn", "relu"), ("lstm", "tanh"), ("gru", "tanh")]
+)
+def test_gradients_with_dropout(cell, head, inputs, kind):
+    """Every cell with every kind of dropout: the masks come from the rng.
+
+    A re-seeded rng draws the same masks, so the loss is a deterministic
+    function of the weights and its gradient can be checked; a
+    bidirectional stack of two layers with variable lengths, so that every
+    mask (input, between layers, per direction, output) is exercised.
+    """
+    config = (cell, True, 2, "variable", head, inputs)
+    net, params, _, x, packing, h0, c0, rng = make_case(config)
+    for name, rate in DROPOUT_KINDS[kind].items():
+        setattr(net, name, rate)
+    n_targets = packing.n_rows if head == "all" else packing.n_sequences
+    y = rng.integers(0, net.n_outputs, size=n_targets)
+
+    def run(dropout_rng):
+        return net.loss_and_grad(
+            params, x, packing, y, loss="cross_entropy", h0=h0, c0=c0, rng=dropout_rng
+        )
+
+    value, grads, _, _ = run(np.random.default_rng(42))
+    assert value != pytest.approx(run(None)[0])  # the masks really apply
+    idx = sample_indices(params.size, 120, rng)
+    numeric = numerical_gradient(lambda: run(np.random.default_rng(42))[0], params, idx)
+    assert relative_error(grads[idx], numeric) < TOL
+
+
+def test_recurrent_dropout_is_one_mask_per_sequence():
+    """The forward pass equals the equations with one fixed mask per sequence.
+
+    ``h_t = tanh(x_t @ W_xh + (h_{t-1} * m) @ W_hh + b)`` with the same mask
+    ``m`` (drawn first from the rng) at every step: a mask drawn anew at
+    each step, or applied to ``h_t`` itself, gives other outputs.
+    """
+    config = (("rnn", "tanh"), False, 1, "equal", None, "dense")
+    net, params, seqs, x, packing, h0, c0, rng = make_case(config)
+    net.recurrent_dropout = 0.5
+    out, _, _, _ = net.forward(params, x, packing, h0, rng=np.random.default_rng(7))
+    views = net.layout.views(params)
+    B, H = h0.shape[1:]
+    mask = dropout_mask(np.random.default_rng(7), (B, H), 0.5, np.float64)
+    h = h0[0]
+    expected = []
+    for t in range(len(seqs[0])):
+        x_t = np.stack([seq[t] for seq in seqs])
+        h = np.tanh(
+            x_t @ views["W_xh_l0"] + (h * mask) @ views["W_hh_l0"] + views["b_h_l0"]
+        )
+        expected.append(h)
+    np.testing.assert_allclose(out, np.concatenate(expected), rtol=1e-12)
 
 
 def test_gradients_with_dropout_between_layers():
