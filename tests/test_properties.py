@@ -378,6 +378,20 @@ def _array_tags(a):
     return tags
 
 
+def _holds_nonfinite_number(item):
+    """Whether nested lists hold a NaN or infinite number (of any type)."""
+    if isinstance(item, (list, tuple)):
+        return any(_holds_nonfinite_number(v) for v in item)
+    if isinstance(item, (str, bytes, np.ndarray)) or not isinstance(item, Number):
+        return False
+    try:
+        return not np.isfinite(complex(item))
+    except ValueError:  # Decimal('sNaN')
+        return True
+    except (TypeError, OverflowError):
+        return False
+
+
 def describe(X):
     """The set of tags of what is unusual about ``X`` (see KEYWORDS)."""
     tags = set()
@@ -422,6 +436,8 @@ def describe(X):
             features.add(a.shape[1] if a.ndim == 2 else 1)
             lengths.add(a.shape[0] if a.ndim else None)
             tags |= _array_tags(a)
+            if a.dtype.kind in "US" and _holds_nonfinite_number(item):
+                tags.add("nonfinite")  # NumPy made the number a str ('nan')
         if any(isinstance(i, str) for i in X) and features:
             lengths.add("str")  # sequences of two kinds
         if len(features) > 1 or len(lengths) > 1:
