@@ -16,6 +16,12 @@ tables, as PyTorch's ``SparseAdam`` and Keras's lazy Adam do; the rest of
 the buffer is updated as usual. A row outside the batch keeps its value and
 its moments until a batch touches it again.
 
+Both optimizers take a *decoupled* weight decay (``weight_decay``,
+Loshchilov & Hutter 2019): the decayed parts of the buffer shrink by
+``1 - lr * weight_decay`` before each gradient step, as in PyTorch's
+``AdamW``. It is not the L2 penalty of :func:`add_l2_penalty`, which enters
+the gradient (and so Adam's moments).
+
 Every state array (velocity, Adam moments) and every scratch buffer has the
 dtype of the parameters, and all arithmetic is done with in-place ufuncs
 (``out=``) and Python-float scalars. A call to ``update_params`` therefore
@@ -26,10 +32,13 @@ The optimizers keep only their state, never a reference to the parameters,
 so they pickle as plain attributes (the scratch buffers are dropped from the
 pickle and re-created on the next update). Pickles of the previous version,
 whose state was a list of arrays (``velocities``, ``ms``, ``vs``), load as
-the flat arrays of this one.
+the flat arrays of this one; pickles from before the weight decay load with
+``weight_decay=0``.
 """
 
 import math
+import operator
+from itertools import pairwise
 
 import numpy as np
 
@@ -85,6 +94,45 @@ def dense_spans(size, rows):
     return spans
 
 
+def _check_decay_spans(decay_spans, size):
+    """Sorted ``(start, stop)`` tuples of ``decay_spans``, empty ones dropped.
+
+    Raises ValueError if a span lies outside a buffer of ``size`` or two
+    spans overlap.
+    """
+    spans = sorted((operator.index(a), operator.index(b)) for a, b in decay_spans)
+    _check_spans(spans, size)
+    spans = [(start, stop) for start, stop in spans if start < stop]
+    for (a, b), (c, d) in pairwise(spans):
+        if c < b:
+            raise ValueError(f"Decay spans ({a}, {b}) and ({c}, {d}) overlap.")
+    return tuple(spans)
+
+
+def _check_weight_decay(weight_decay):
+    """``weight_decay`` as a Python float; ValueError unless finite and >= 0."""
+    value = float(weight_decay)
+    if not (math.isfinite(value) and value >= 0.0):
+        raise ValueError(
+            f"weight_decay must be a finite float >= 0, got {weight_decay!r}."
+        )
+    return value
+
+
+def _check_spans_clear_of_tables(spans, rows):
+    """Raise ValueError if a decay span overlaps a lazily updated token table."""
+    for start, stop in spans:
+        for table in rows:
+            if start < table.stop and table.start < stop:
+                raise ValueError(
+                    f"Decay span ({start}, {stop}) overlaps the token table "
+                    f"({table.start}, {table.stop}), updated lazily (rows=): "
+                    "its untouched rows would decay at every update. Pass "
+                    "decay_spans without the tables (decay_spans=None decays "
+                    "the whole buffer)."
+                )
+
+
 def _as_flat_state(arrays):
     """One flat array from a previous version's list of state arrays."""
     if len(arrays) == 1:
@@ -100,22 +148,48 @@ class _BaseOptimizer:
     ``_advance()`` (the step's scalars), ``_apply(params, grads, states,
     scratch)`` (the rule on matching arrays or slices of them) and
     ``_LEGACY_STATE`` (the list attributes of the previous version and the
-    flat attribute each became).
+    flat attribute each became), and the ``base_learning_rate`` property (the
+    ``lr`` a learning-rate schedule sets and the decoupled weight decay
+    reads). ``_MISSING_DEFAULTS`` are the values of
+    the attributes that older pickles lack.
     """
 
     _n_scratch = 0
     _LEGACY_STATE = {}
+    _MISSING_DEFAULTS = {"weight_decay": 0.0, "decay_spans": None}
 
-    def __init__(self, params, learning_rate_init):
+    def __init__(self, params, learning_rate_init, weight_decay=0.0, decay_spans=None):
         _check_flat(params)
         # Python floats keep float32 arithmetic in float32 (NEP 50): a NumPy
         # float64 scalar would promote every ufunc to float64.
         self.learning_rate_init = float(learning_rate_init)
         self.learning_rate = self.learning_rate_init
+        self.weight_decay = _check_weight_decay(weight_decay)
+        self.decay_spans = (
+            None
+            if decay_spans is None
+            else _check_decay_spans(decay_spans, params.shape[0])
+        )
         self._scratch = None
 
     def _state_array(self):
         return getattr(self, self._state_names[0])
+
+    def _decay(self, params, rows):
+        """Shrink the decayed parts of ``params`` by ``1 - lr * weight_decay``."""
+        if self.weight_decay == 0.0:
+            return
+        spans = self.decay_spans
+        if rows is not None:
+            _check_spans_clear_of_tables(
+                [(0, params.shape[0])] if spans is None else spans, rows
+            )
+        factor = 1.0 - self.base_learning_rate * self.weight_decay
+        if spans is None:
+            params *= factor
+            return
+        for start, stop in spans:
+            params[start:stop] *= factor
 
     def update_params(self, params, grads, rows=None):
         """Update the parameters in place with their gradient.
@@ -136,7 +210,9 @@ class _BaseOptimizer:
         ------
         ValueError
             If ``grads``, ``params`` and the optimizer's state disagree in
-            shape.
+            shape, or if ``weight_decay > 0`` and a decay span overlaps a
+            table of ``rows`` (``decay_spans=None`` overlaps every table).
+            Nothing is modified then.
         """
         _check_same_shape(params, grads)
         _check_same_shape(params, self._state_array(), what="the optimizer's state")
@@ -144,11 +220,13 @@ class _BaseOptimizer:
             state = self._state_array()
             self._scratch = tuple(np.empty_like(state) for _ in range(self._n_scratch))
         states = [getattr(self, name) for name in self._state_names]
+        dense = None if rows is None else dense_spans(params.shape[0], rows)
+        self._decay(params, rows)
         self._advance()
         if rows is None:
             self._apply(params, grads, states, self._scratch)
             return
-        for a, b in dense_spans(params.shape[0], rows):
+        for a, b in dense:
             part = slice(a, b)
             self._apply(
                 params[part],
@@ -176,6 +254,8 @@ class _BaseOptimizer:
         for old, new in self._LEGACY_STATE.items():
             if old in state:
                 state[new] = _as_flat_state(state.pop(old))
+        for name, default in self._MISSING_DEFAULTS.items():
+            state.setdefault(name, default)
         state["_scratch"] = None
         self.__dict__.update(state)
 
@@ -194,13 +274,26 @@ class SGDOptimizer(_BaseOptimizer):
         Momentum ``mu`` in ``[0, 1]``; ``0`` gives plain SGD.
     nesterov : bool, default=True
         Whether to use Nesterov's momentum.
+    weight_decay : float, default=0.0
+        Decoupled weight decay ``wd >= 0`` (SGDW): before each step the
+        decayed parts are multiplied by ``1 - lr * wd``. ``0`` disables it.
+    decay_spans : sequence of (int, int), default=None
+        ``(start, stop)`` of the parts of the buffer that decay, usually the
+        weight matrices and not the biases (``network.weight_spans``), in
+        any order, without overlap. None decays the whole buffer.
 
     Attributes
     ----------
     learning_rate : float
-        The learning rate in use (constant, equal to ``learning_rate_init``).
+        The learning rate in use (equal to ``learning_rate_init`` unless a
+        schedule changes it); each update, and its weight decay, reads it.
     velocity : ndarray of shape (n_params,)
         The velocity, of the parameters' dtype.
+    weight_decay : float
+        The decoupled weight decay.
+    decay_spans : tuple of (int, int) or None
+        The decayed parts, sorted, empty ones dropped; None for the whole
+        buffer.
 
     See Also
     --------
@@ -218,6 +311,27 @@ class SGDOptimizer(_BaseOptimizer):
     This equals ``torch.optim.SGD(lr, momentum, nesterov)`` with
     ``dampening=0``, whose buffer is ``-v / lr``.
 
+    With ``weight_decay=wd``, each update first does, in the decayed parts::
+
+        param *= 1 - lr * wd
+
+    and then the step above, whose gradient and velocity know nothing of the
+    decay. This is SGDW (Loshchilov & Hutter 2019, Algorithm 1), with the
+    decay scaled by ``lr`` as in ``torch.optim.AdamW`` (the paper's
+    ``eta_t * lambda`` is ``lr * wd`` here). It is *not* what
+    ``torch.optim.SGD(weight_decay=wd)`` does: torch adds ``wd * param`` to
+    the gradient, an L2 penalty like :func:`add_l2_penalty`, which then
+    accumulates in the velocity. With plain SGD (``momentum=0``) the two
+    coincide; with momentum the coupled penalty is amplified by up to
+    ``1 / (1 - mu)`` through the velocity, the decoupled decay is not. A
+    constant gradient ``g`` with ``momentum=0`` drives ``param`` to
+    ``-g / wd``.
+
+    References
+    ----------
+    Loshchilov, I. and Hutter, F. (2019). "Decoupled weight decay
+    regularization." ICLR 2019, arXiv:1711.05101.
+
     Examples
     --------
     >>> import numpy as np
@@ -231,8 +345,17 @@ class SGDOptimizer(_BaseOptimizer):
     _n_scratch = 2
     _LEGACY_STATE = {"velocities": "velocity"}
 
-    def __init__(self, params, learning_rate_init=0.1, momentum=0.9, nesterov=True):
-        super().__init__(params, learning_rate_init)
+    def __init__(
+        self,
+        params,
+        learning_rate_init=0.1,
+        momentum=0.9,
+        nesterov=True,
+        *,
+        weight_decay=0.0,
+        decay_spans=None,
+    ):
+        super().__init__(params, learning_rate_init, weight_decay, decay_spans)
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
         self.velocity = np.zeros_like(params)
@@ -241,6 +364,15 @@ class SGDOptimizer(_BaseOptimizer):
 
     def _advance(self):
         pass
+
+    @property
+    def base_learning_rate(self):
+        """float: the rate a schedule sets and the decay reads (``learning_rate``)."""
+        return self.learning_rate
+
+    @base_learning_rate.setter
+    def base_learning_rate(self, value):
+        self.learning_rate = float(value)
 
     def _apply(self, params, grads, states, scratch):
         lr_grad, update = scratch
@@ -272,11 +404,26 @@ class AdamOptimizer(_BaseOptimizer):
         Exponential decay rate of the second moment, in ``[0, 1)``.
     epsilon : float, default=1e-8
         Added to ``sqrt(v)`` for numerical stability.
+    weight_decay : float, default=0.0
+        Decoupled weight decay ``wd >= 0`` (AdamW): before each step the
+        decayed parts are multiplied by ``1 - lr * wd``, with ``lr`` the
+        current ``learning_rate_init``. ``0`` gives Adam.
+    decay_spans : sequence of (int, int), default=None
+        ``(start, stop)`` of the parts of the buffer that decay, usually the
+        weight matrices and not the biases (``network.weight_spans``), in
+        any order, without overlap. None decays the whole buffer.
 
     Attributes
     ----------
     learning_rate : float
-        The bias-corrected step size ``lr_t`` of the last update.
+        The bias-corrected step size ``lr_t`` of the last update, computed
+        at each update from ``learning_rate_init`` (which a schedule would
+        change).
+    weight_decay : float
+        The decoupled weight decay.
+    decay_spans : tuple of (int, int) or None
+        The decayed parts, sorted, empty ones dropped; None for the whole
+        buffer.
     t : int
         Number of updates done so far.
     m : ndarray of shape (n_params,)
@@ -308,10 +455,30 @@ class AdamOptimizer(_BaseOptimizer):
     PyTorch's (the "Engine" page of the documentation, "The optimizers").
     At ``t = 1`` the update is about ``-lr * sign(g)``.
 
+    With ``weight_decay=wd`` this is AdamW (Loshchilov & Hutter 2019): each
+    update first does, in the decayed parts::
+
+        param *= 1 - lr * wd
+
+    with the base rate ``lr = learning_rate_init`` (not the bias-corrected
+    ``lr_t``), read at each update, then the step above. That is
+    ``torch.optim.AdamW(lr, betas, eps, weight_decay=wd)`` (up to the place
+    of ``epsilon``), whose parameter groups play the part of
+    ``decay_spans``. The decay is *decoupled* from the gradient: it never
+    enters ``m`` or ``v``, so every decayed weight shrinks by the same
+    factor. The L2 penalty of :func:`add_l2_penalty` (or
+    ``torch.optim.Adam``'s ``weight_decay``) is *coupled*: ``alpha * w`` is
+    added to the gradient, goes through the moments and is divided by
+    ``sqrt(v)``, so the weights with large gradients are barely regularised,
+    the reason Loshchilov & Hutter give for AdamW's better generalisation.
+
     References
     ----------
     Kingma, D. P. and Ba, J. (2014). "Adam: A method for stochastic
     optimization." arXiv:1412.6980.
+
+    Loshchilov, I. and Hutter, F. (2019). "Decoupled weight decay
+    regularization." ICLR 2019, arXiv:1711.05101.
 
     Examples
     --------
@@ -327,9 +494,17 @@ class AdamOptimizer(_BaseOptimizer):
     _LEGACY_STATE = {"ms": "m", "vs": "v"}
 
     def __init__(
-        self, params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8
+        self,
+        params,
+        learning_rate_init=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        *,
+        weight_decay=0.0,
+        decay_spans=None,
     ):
-        super().__init__(params, learning_rate_init)
+        super().__init__(params, learning_rate_init, weight_decay, decay_spans)
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
         self.epsilon = float(epsilon)
@@ -346,6 +521,19 @@ class AdamOptimizer(_BaseOptimizer):
             * math.sqrt(1.0 - self.beta_2**self.t)
             / (1.0 - self.beta_1**self.t)
         )
+
+    @property
+    def base_learning_rate(self):
+        """float: the rate a schedule sets and the decay reads.
+
+        ``learning_rate_init``: each update derives its bias-corrected
+        ``learning_rate`` from it.
+        """
+        return self.learning_rate_init
+
+    @base_learning_rate.setter
+    def base_learning_rate(self, value):
+        self.learning_rate_init = float(value)
 
     def _apply(self, params, grads, states, scratch):
         buf, update = scratch
