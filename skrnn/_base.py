@@ -31,6 +31,7 @@ from ._categorical import vocabulary_sizes
 from ._engine import AdamOptimizer, RecurrentNetwork, SGDOptimizer
 from ._engine.batched import CHUNK
 from ._engine.memory import estimate_fit_bytes, optimizer_arrays
+from ._engine.schedules import SCHEDULES, LearningRateSchedule
 from ._memory import check_memory, format_bytes, format_count, format_int
 from ._param_validation import Interval, Options, StrOptions
 from ._persistence import VersionedPickleMixin
@@ -144,14 +145,20 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
         "bidirectional": ["boolean"],
         "activation": [StrOptions({"tanh", "relu"})],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "input_dropout": [Interval(Real, 0, 1, closed="left")],
+        "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],
+        "output_dropout": [Interval(Real, 0, 1, closed="left")],
         "solver": [StrOptions({"adam", "sgd"})],
+        "learning_rate": [StrOptions(set(SCHEDULES))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
         "alpha": [Interval(Real, 0, None, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
         "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
         "batch_size": [
             StrOptions({"auto"}),
@@ -234,6 +241,9 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
             num_layers=self.num_layers,
             bidirectional=getattr(self, "bidirectional", False),
             dropout=self.dropout,
+            input_dropout=self.input_dropout,
+            output_dropout=self.output_dropout,
+            recurrent_dropout=self.recurrent_dropout,
             head=self._head,
             token_input=plan.token_input,
             dtype=self._dtype,
@@ -294,13 +304,53 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
                     "keep the architecture. Set warm_start=False to refit."
                 )
 
-    def _make_optimizer(self, params):
+    def _make_optimizer(self, net, params):
+        """The solver over ``params``, with decoupled decay of the weights.
+
+        ``weight_decay`` decays the weight matrices, not the biases and not
+        the token tables (which, like the L2 penalty, it leaves out).
+        """
+        tables = set(net.table_names)
+        decay = dict(
+            weight_decay=self.weight_decay,
+            decay_spans=[
+                net.layout.offsets[name]
+                for name in net.weight_names
+                if name not in tables
+            ],
+        )
         if self.solver == "sgd":
             return SGDOptimizer(
-                params, self.learning_rate_init, self.momentum, self.nesterovs_momentum
+                params,
+                self.learning_rate_init,
+                self.momentum,
+                self.nesterovs_momentum,
+                **decay,
             )
         return AdamOptimizer(
-            params, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
+            params,
+            self.learning_rate_init,
+            self.beta_1,
+            self.beta_2,
+            self.epsilon,
+            **decay,
+        )
+
+    def _loop_settings(self, incremental):
+        """The training loop's settings: epochs, stopping, schedule."""
+        schedule = LearningRateSchedule(
+            self.learning_rate,
+            self.learning_rate_init,
+            power_t=self.power_t,
+            n_epochs=self.max_iter,
+        )
+        return LoopSettings(
+            self.max_iter,
+            self.tol,
+            self.n_iter_no_change,
+            self.verbose,
+            incremental,
+            schedule,
         )
 
     def _batch_size(self, n_samples):
@@ -417,13 +467,11 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
         optimizer = (
             copy.deepcopy(self._optimizer)
             if keep_optimizer
-            else self._make_optimizer(params)
+            else self._make_optimizer(net, params)
         )
         train, val = self._split(plan, rng)
         score = None if val is None else self._scorer(net, params, val)
-        settings = LoopSettings(
-            self.max_iter, self.tol, self.n_iter_no_change, self.verbose, incremental
-        )
+        settings = self._loop_settings(incremental)
         task = self._task(net, params, train)
         outcome = run_epochs(params, optimizer, task, score, settings, history, rng)
         if outcome.interrupted and outcome.history.n_iter == 0 and not first_pass:
@@ -488,7 +536,12 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
 
     def _regularization(self):
         """The keywords of a task's L2 penalty, clipping and dropout."""
-        dropout = self.dropout > 0 and self.num_layers > 1
+        dropout = (
+            (self.dropout > 0 and self.num_layers > 1)
+            or self.input_dropout > 0
+            or self.recurrent_dropout > 0
+            or self.output_dropout > 0
+        )
         return dict(alpha=self.alpha, clip_norm=self.clip_norm, dropout=dropout)
 
     def _pretrained(self, n_columns):

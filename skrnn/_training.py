@@ -98,6 +98,9 @@ class LoopSettings:
     """How long to train: MLP's ``max_iter``, ``tol``, ``n_iter_no_change``.
 
     ``incremental`` is one epoch (``partial_fit``): no convergence warning.
+    ``schedule`` (a :class:`~skrnn._engine.schedules.LearningRateSchedule`,
+    or None for a constant rate) sets the optimizer's base learning rate
+    before each epoch and decides what a plateau does.
     """
 
     max_iter: int
@@ -105,6 +108,7 @@ class LoopSettings:
     n_iter_no_change: int
     verbose: bool = False
     incremental: bool = False
+    schedule: object = None
 
 
 @dataclasses.dataclass
@@ -157,6 +161,7 @@ def run_epochs(params, optimizer, task, score, settings, history, rng):
         with np.errstate(**_QUIET):
             for epoch in range(n_epochs):
                 t0 = time.perf_counter()
+                _schedule_epoch(optimizer, settings, history, epoch)
                 loss, n, value = _epoch(params, optimizer, task, score, rng, epoch)
                 if score is None:
                     best, best_loss = loss < best_loss, min(best_loss, loss)
@@ -169,12 +174,27 @@ def run_epochs(params, optimizer, task, score, settings, history, rng):
                         history.best_params = kept[0]
                 if settings.verbose:
                     _print_epoch(history, settings, epoch, n_epochs, t0, start)
-                if _stop(history, settings, epoch):
+                stop, history = _stop(history, settings, epoch, optimizer)
+                if stop:
                     break
     except KeyboardInterrupt:
         params[...] = kept[0]
         return Outcome(history, kept[1], interrupted=True)
     return Outcome(history, optimizer, interrupted=False)
+
+
+def _schedule_epoch(optimizer, settings, history, epoch):
+    """Set the base learning rate of the epoch about to run.
+
+    A fit's epochs are counted in the call (a warm start begins a new
+    cosine cycle); ``partial_fit``'s since the model was made.
+    """
+    if settings.schedule is None:
+        return
+    number = len(history.loss_curve) if settings.incremental else epoch
+    optimizer.base_learning_rate = settings.schedule.rate(
+        number, history.t, optimizer.base_learning_rate
+    )
 
 
 def _epoch(params, optimizer, task, score, rng, epoch):
@@ -250,14 +270,32 @@ def _print_epoch(history, settings, epoch, n_epochs, t0, start):
     print(line, flush=True)
 
 
-def _stop(history, settings, epoch):
+def _stop(history, settings, epoch, optimizer):
     """Whether training stops after ``epoch`` (0-based) of this call.
 
-    It stops when the loss (or validation score) has not improved for
-    ``n_iter_no_change`` epochs (saying so when verbose), and, with a
-    ``ConvergenceWarning``, after ``max_iter`` epochs of a fit.
+    When the loss (or validation score) has not improved for
+    ``n_iter_no_change`` epochs, the schedule decides: the ``'adaptive'``
+    schedule lowers the learning rate and training goes on (with the count
+    of epochs without improvement reset), any other stops (saying so when
+    verbose). A fit also stops, with a ``ConvergenceWarning``, after
+    ``max_iter`` epochs.
+
+    Returns
+    -------
+    stop : bool
+    history : History
+        ``history``, with the count reset after a lowered rate.
     """
     if history.no_improvement_count > settings.n_iter_no_change:
+        current = optimizer.base_learning_rate
+        lowered = None
+        if settings.schedule is not None:
+            lowered = settings.schedule.on_plateau(current)
+        if lowered is not None:
+            optimizer.base_learning_rate = lowered
+            if settings.verbose:
+                print(f"Setting learning rate to {lowered:f}")
+            return False, dataclasses.replace(history, no_improvement_count=0)
         if settings.verbose:
             what = "Training loss"
             if history.validation_scores is not None:
@@ -266,7 +304,9 @@ def _stop(history, settings, epoch):
                 f"{what} did not improve more than tol={settings.tol} for "
                 f"{settings.n_iter_no_change} consecutive epochs. Stopping."
             )
-        return True
+            if settings.schedule is not None and settings.schedule.name == "adaptive":
+                print("Learning rate too small. Stopping.")
+        return True, history
     if not settings.incremental and epoch == settings.max_iter - 1:
         warnings.warn(
             f"Stochastic Optimizer: Maximum iterations ({settings.max_iter}) "
@@ -274,4 +314,4 @@ def _stop(history, settings, epoch):
             ConvergenceWarning,
             stacklevel=5,
         )
-    return False
+    return False, history

@@ -43,12 +43,40 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     activation : {'tanh', 'relu'}, default='tanh'
         Vanilla cell only.
     dropout : float, default=0.0
+    input_dropout : float, default=0.0
+        Dropout rate on the first layer's input at every step: features,
+        embedded dimensions, or whole tokens when they are read without
+        embeddings. Keras's ``dropout``.
+    recurrent_dropout : float, default=0.0
+        Variational recurrent dropout (Gal & Ghahramani, 2016): the state
+        entering each step's recurrent product is masked, with one mask per
+        sequence, layer and direction for the whole sequence. Keras's
+        ``recurrent_dropout``.
+    output_dropout : float, default=0.0
+        Dropout rate on the output layer's input (the last layer's states).
     solver : {'adam', 'sgd'}, default='adam'
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'}, \
+            default='constant'
+        Learning-rate schedule, for both solvers (MLP applies its schedules
+        to SGD only). 'invscaling' and 'adaptive' are
+        :class:`~sklearn.neural_network.MLPClassifier`'s: after ``t``
+        samples ``learning_rate_init / (t + 1) ** power_t``; or, when the
+        loss (validation score) stalls for ``n_iter_no_change`` epochs, the
+        rate divided by 5 instead of stopping, down to 1e-6. 'cosine'
+        follows half a cosine from ``learning_rate_init`` towards 0 over
+        ``max_iter`` epochs (partial_fit: over ``max_iter`` calls).
     learning_rate_init : float, default=0.001
+    power_t : float, default=0.5
+        The exponent of 'invscaling'.
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
     momentum : float, default=0.9
     nesterovs_momentum : bool, default=True
     alpha : float, default=0.0001
+    weight_decay : float, default=0.0
+        Decoupled weight decay (AdamW; SGDW with SGD): each update first
+        multiplies the weight matrices (not the biases or embeddings) by
+        ``1 - lr * weight_decay``. Unlike ``alpha``, it does not pass through
+        Adam's moments.
     clip_norm : float or None, default=5.0
     batch_size : int or 'auto', default='auto'
     max_iter : int, default=200
@@ -163,14 +191,20 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         bidirectional=False,
         activation="tanh",
         dropout=0.0,
+        input_dropout=0.0,
+        recurrent_dropout=0.0,
+        output_dropout=0.0,
         solver="adam",
+        learning_rate="constant",
         learning_rate_init=0.001,
+        power_t=0.5,
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
         momentum=0.9,
         nesterovs_momentum=True,
         alpha=0.0001,
+        weight_decay=0.0,
         clip_norm=5.0,
         batch_size="auto",
         max_iter=200,

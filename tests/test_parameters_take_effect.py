@@ -202,6 +202,141 @@ def test_solver_parameters_reach_the_optimizer(Est, solver):
         assert np.abs(changed - est._params).max() > 1e-6, name
 
 
+# weight_decay and learning_rate -------------------------------------------------
+
+
+def _replay_schedule(steps, rates, params, decay=None, check=True):
+    """Replay the recorded gradients with ``rates[k]`` as step ``k``'s base rate.
+
+    ``decay`` is ``(weight_decay, decay_spans)``; ``check`` as for
+    :func:`_replay`. Returns the final weights.
+    """
+    w = steps[0].params.copy()
+    extra = {} if decay is None else dict(weight_decay=decay[0], decay_spans=decay[1])
+    if params["solver"] == "adam":
+        args = (params["beta_1"], params["beta_2"], params["epsilon"])
+        optimizer = AdamOptimizer(w, rates[0], *args, **extra)
+    else:
+        args = (params["momentum"], params["nesterovs_momentum"])
+        optimizer = SGDOptimizer(w, rates[0], *args, **extra)
+    for k, step in enumerate(steps):
+        if check:
+            assert_array_equal(w, step.params, err_msg=f"before step {k}")
+        optimizer.base_learning_rate = rates[k]
+        optimizer.update_params(w, step.grads)
+    return w
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("solver", ["adam", "sgd-nesterov"])
+def test_weight_decay_decays_the_weights_not_the_biases(Est, solver):
+    """weight_decay is the optimizer's decoupled decay of the weight matrices
+    (not of the token tables: the generator's input weights)."""
+    X, y = _data(Est)
+    params = SOLVERS[solver]
+    est = _make(Est, **params, batch_size=7, max_iter=2, weight_decay=0.5)
+    steps = _fit_recording(est, X, y)
+    spans = est._optimizer.decay_spans
+    net = est._net
+    decayed = [n for n in net.weight_names if n not in net.table_names]
+    assert "W_hh_l0" in decayed and "W_hy" in decayed
+    assert list(spans) == [net.layout.offsets[n] for n in decayed]
+    assert est._optimizer.weight_decay == 0.5
+    lr = [est.learning_rate_init] * len(steps)
+    assert_array_equal(_replay_schedule(steps, lr, params, (0.5, spans)), est._params)
+    plain = _replay_schedule(steps, lr, params, check=False)
+    assert np.abs(plain - est._params).max() > 1e-4  # the decay matters
+
+
+#: The base rate of each epoch of a 4-epoch fit at 0.01 (cosine over max_iter).
+COSINE_RATES = [0.01 * 0.5 * (1 + math.cos(math.pi * e / 4)) for e in range(4)]
+
+
+@pytest.mark.parametrize("Est", SEQUENCE_ESTIMATORS)
+@pytest.mark.parametrize("solver", ["adam", "sgd-classic"])
+def test_learning_rate_schedules_set_each_epochs_rate(Est, solver):
+    """'cosine' and 'invscaling' change the base rate at each epoch's start."""
+    X, y = _data(Est)
+    params = SOLVERS[solver]
+    per_epoch = math.ceil(N_SEQUENCES / 7)
+    for schedule in ["cosine", "invscaling"]:
+        est = _make(
+            Est, **params, batch_size=7, max_iter=4, learning_rate=schedule, power_t=0.3
+        )
+        steps = _fit_recording(est, X, y)
+        assert len(steps) == 4 * per_epoch
+        if schedule == "cosine":
+            epoch_rates = COSINE_RATES
+        else:  # after t samples, MLP's rule
+            epoch_rates = [0.01 / (e * N_SEQUENCES + 1) ** 0.3 for e in range(4)]
+        rates = [r for r in epoch_rates for _ in range(per_epoch)]
+        assert_array_equal(_replay_schedule(steps, rates, params), est._params)
+        assert est._optimizer.base_learning_rate == pytest.approx(epoch_rates[-1])
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_adaptive_learning_rate_divides_by_five_on_a_plateau(Est, capsys):
+    """'adaptive' (MLP's): a plateau divides the rate by 5 instead of stopping."""
+    X, y = _data(Est)
+    # tol this large: no epoch after the first improves; the count of epochs
+    # without improvement passes n_iter_no_change at epochs 3 and 5
+    est = _make(
+        Est,
+        learning_rate="adaptive",
+        tol=1e9,
+        n_iter_no_change=1,
+        max_iter=6,
+        verbose=True,
+    )
+    _fit(est, X, y)
+    assert est.n_iter_ == 6  # a constant rate stops after 3 epochs
+    assert est._optimizer.base_learning_rate == pytest.approx(0.01 / 25)
+    assert capsys.readouterr().out.count("Setting learning rate to") == 2
+    constant = _make(Est, tol=1e9, n_iter_no_change=1, max_iter=6)
+    _fit(constant, X, y)
+    assert constant.n_iter_ == 3
+
+
+def test_adaptive_learning_rate_stops_at_its_floor():
+    """Below 1e-6 'adaptive' stops as a constant rate does."""
+    X, y = _data(RNNSequenceTagger)
+    est = _make(
+        RNNSequenceTagger,
+        learning_rate="adaptive",
+        learning_rate_init=2e-6,
+        tol=1e9,
+        n_iter_no_change=1,
+        max_iter=50,
+    )
+    est.fit(X, y)
+    # 3 epochs at 2e-6 (the first improves), 2 at 4e-7 (at the floor): stop
+    assert est.n_iter_ == 5
+    assert est._optimizer.base_learning_rate == pytest.approx(4e-7)
+
+
+# dropout -------------------------------------------------------------------------
+
+DROPOUTS = ["input_dropout", "recurrent_dropout", "output_dropout"]
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("name", DROPOUTS)
+def test_dropout_of_one_layer_masks_training_not_prediction(Est, name):
+    """Each dropout changes a one-layer model's first gradient, reproducibly,
+    and never its predictions."""
+    X, y = _data(Est)
+    kwargs = dict(max_iter=1, clip_norm=None, shuffle=False, num_layers=1)
+    dropped = _fit_recording(_make(Est, **{name: 0.5}, **kwargs), X, y)[0]
+    again = _make(Est, **{name: 0.5}, **kwargs)
+    assert_array_equal(_fit_recording(again, X, y)[0].grads, dropped.grads)
+    plain = _fit_recording(_make(Est, **kwargs), X, y)[0]
+    assert_array_equal(dropped.params, plain.params)
+    assert np.abs(dropped.grads - plain.grads).max() > 1e-6
+    if Est is CharRNNGenerator:
+        X = ["abcde", "eda", "c"]
+    assert_allclose(_outputs(again, X), _engine_outputs(again, X), rtol=1e-12)
+
+
 # batch_size ----------------------------------------------------------------------
 
 
