@@ -449,9 +449,7 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
             raise ValueError("partial_fit does not support early_stopping=True.")
         if not first_pass:
             self._check_architecture_unchanged()
-        rng = np.random.default_rng(
-            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        )
+        rng = self._call_rng(first_pass)
         plan = self._prepare_fit(X, y, sample_weight, first_pass, classes)
         self._check_fit_memory(plan, first_pass)
         if first_pass:
@@ -486,6 +484,19 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
             )
         self._commit(plan, net, params, outcome, first_pass)
         return outcome
+
+    def _call_rng(self, first_pass):
+        """The random generator of one fit or partial_fit call.
+
+        From ``random_state``; a call that continues training (a warm start
+        or ``partial_fit``) also mixes in the number of epochs trained so
+        far, so that an int ``random_state`` reproduces the whole sequence
+        of calls, yet each call shuffles and draws dropout masks anew
+        (MLP re-seeds each call alike, repeating the first call's shuffle).
+        """
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        epochs_done = 0 if first_pass else len(getattr(self, "loss_curve_", ()))
+        return np.random.default_rng(seed if epochs_done == 0 else [seed, epochs_done])
 
     def _commit(self, plan, net, params, outcome, first_pass):
         """Record the new fitted state, all at once."""

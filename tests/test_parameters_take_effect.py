@@ -84,8 +84,11 @@ class Step(NamedTuple):
     batch: np.ndarray  # sequences of the batch (streams for the generator)
 
 
-def _fit_recording(est, X, y):
-    """Fit ``est`` and return one :class:`Step` per optimizer update."""
+def _fit_recording(est, X, y, fit=None):
+    """Fit ``est`` and return one :class:`Step` per optimizer update.
+
+    ``fit(est, X, y)`` is the call (:func:`_fit` when None).
+    """
     steps = []
     make_task = est._task
 
@@ -105,7 +108,7 @@ def _fit_recording(est, X, y):
 
     est._task = recording_task
     try:
-        _fit(est, X, y)
+        (fit or _fit)(est, X, y)
     finally:
         del est._task
     return steps
@@ -335,6 +338,37 @@ def test_dropout_of_one_layer_masks_training_not_prediction(Est, name):
     if Est is CharRNNGenerator:
         X = ["abcde", "eda", "c"]
     assert_allclose(_outputs(again, X), _engine_outputs(again, X), rtol=1e-12)
+
+
+@pytest.mark.parametrize("Est", SEQUENCE_ESTIMATORS)
+def test_each_partial_fit_shuffles_and_drops_anew_reproducibly(Est):
+    """With an int random_state, each partial_fit call draws its own shuffle
+    and dropout masks (not the first call's again), and the same calls on a
+    new model give the same weights."""
+    X, y = _data(Est)
+    kwargs = dict(batch_size=7, recurrent_dropout=0.3, input_dropout=0.3)
+
+    def run():
+        est, batches, steps = _make(Est, **kwargs), [], []
+        for _ in range(3):
+            call = _fit_recording(est, X, y, fit=_partial_fit)
+            batches.append(np.concatenate([s.batch for s in call]))
+            steps.append(call)
+        return est, batches, steps
+
+    est, batches, steps = run()
+    assert not np.array_equal(batches[0], batches[1])
+    assert not np.array_equal(batches[1], batches[2])
+    again, batches_again, _ = run()
+    assert_array_equal(again._params, est._params)
+    for first, second in zip(batches, batches_again, strict=True):
+        assert_array_equal(first, second)
+
+
+def _partial_fit(est, X, y):
+    if isinstance(est, (RNNClassifier, RNNSequenceTagger)):
+        return est.partial_fit(X, y, classes=[0, 1])
+    return est.partial_fit(X, y)
 
 
 # batch_size ----------------------------------------------------------------------
