@@ -364,6 +364,28 @@ LOSS_RTOL = 1e-13
 PARAM_ATOL = 1e-13
 
 
+def _torch_step(step, data_loss, n, adam, est, record):
+    """One torch update on the recorded step's batch; compare and record it.
+
+    ``record`` is ``(worst, clipped, totals)``: the worst deviations so far,
+    whether each update clipped, and each epoch's loss total and targets.
+    """
+    worst, clipped, totals = record
+    worst["loss"] = max(worst["loss"], _rel(step["net_loss"], data_loss.item()))
+    loss, norm = adam.step(data_loss, n)
+    worst["loss"] = max(worst["loss"], _rel(step["loss"], loss))
+    worst["norm"] = max(worst["norm"], _rel(step["norm"], norm))
+    clipped.append(norm > est.clip_norm)
+    totals[step["epoch"]] += loss * n, n
+
+
+def _finish(est, twin, worst, clipped, totals):
+    """The loss curve's and final weights' deviations; ``(worst, clipped)``."""
+    worst["loss_curve"] = _rel(est.loss_curve_, totals[:, 0] / totals[:, 1])
+    worst["final"] = _final(est, twin)
+    return worst, clipped
+
+
 def _final(est, twin):
     """Worst deviation of the fitted ``params_`` from torch's, by name."""
     ours, theirs = est.params_, twin.net.layout.views(twin.flat())
@@ -409,15 +431,8 @@ def _replay_tagger(est, rec, X, y):
         n = len(target)
         assert step["n_targets"] == n and step["normalizer"] == n
         assert step["weights"] is None and step["h0"] is None
-        worst["loss"] = max(worst["loss"], _rel(step["net_loss"], data_loss.item()))
-        loss, norm = adam.step(data_loss, n)
-        worst["loss"] = max(worst["loss"], _rel(step["loss"], loss))
-        worst["norm"] = max(worst["norm"], _rel(step["norm"], norm))
-        clipped.append(norm > est.clip_norm)
-        totals[step["epoch"]] += loss * n, n
-    worst["loss_curve"] = _rel(est.loss_curve_, totals[:, 0] / totals[:, 1])
-    worst["final"] = _final(est, twin)
-    return worst, clipped
+        _torch_step(step, data_loss, n, adam, est, (worst, clipped, totals))
+    return _finish(est, twin, worst, clipped, totals)
 
 
 @pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
@@ -584,15 +599,8 @@ def _replay_generator(est, rec, codes, doc_starts):
         data_loss = F.cross_entropy(twin.head(torch.cat(outs)), target)
         n = len(target)
         assert step["n_targets"] == n and step["normalizer"] is None
-        worst["loss"] = max(worst["loss"], _rel(step["net_loss"], data_loss.item()))
-        loss, norm = adam.step(data_loss, n)
-        worst["loss"] = max(worst["loss"], _rel(step["loss"], loss))
-        worst["norm"] = max(worst["norm"], _rel(step["norm"], norm))
-        clipped.append(norm > est.clip_norm)
-        totals[step["epoch"]] += loss * n, n
-    worst["loss_curve"] = _rel(est.loss_curve_, totals[:, 0] / totals[:, 1])
-    worst["final"] = _final(est, twin)
-    return worst, clipped
+        _torch_step(step, data_loss, n, adam, est, (worst, clipped, totals))
+    return _finish(est, twin, worst, clipped, totals)
 
 
 @pytest.mark.parametrize("corpus", list(CORPORA))

@@ -148,8 +148,10 @@ def test_adam_from_given_state_matches_sklearn_formula():
 # --- shared behaviour ------------------------------------------------------
 
 OPTIMIZERS = [
-    pytest.param(lambda p: SGDOptimizer(p, momentum=0.9, nesterov=True), id="sgd"),
-    pytest.param(lambda p: AdamOptimizer(p), id="adam"),
+    pytest.param(
+        lambda p, **kw: SGDOptimizer(p, momentum=0.9, nesterov=True, **kw), id="sgd"
+    ),
+    pytest.param(lambda p, **kw: AdamOptimizer(p, **kw), id="adam"),
 ]
 
 
@@ -166,15 +168,19 @@ def test_dtype_is_preserved(make, dtype):
     assert np.isfinite(params).all()
 
 
+@pytest.mark.parametrize("decay", ["none", "spans", "whole"])
 @pytest.mark.parametrize("make", OPTIMIZERS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_update_allocates_no_array(make, dtype):
+def test_update_allocates_no_array(make, dtype, decay):
     # numpy reports its data buffers to tracemalloc: a float64 temporary (or
-    # any full-size temporary) would show up as a peak of >= params.nbytes.
+    # any full-size temporary, a float64 copy of a decayed part of a third of
+    # the buffer, say) would show up as a peak of >= params.nbytes / 3.
     n = 100_000
     params = np.ones(n, dtype=dtype)
     grads = np.full(n, 0.25, dtype=dtype)
-    optimizer = make(params)
+    spans = [(0, n // 3), (n // 2, n)] if decay == "spans" else None
+    weight_decay = 0.0 if decay == "none" else 0.01
+    optimizer = make(params, weight_decay=weight_decay, decay_spans=spans)
     optimizer.update_params(params, grads)  # allocates the scratch buffers
     tracemalloc.start()
     try:
