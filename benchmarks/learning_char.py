@@ -26,10 +26,10 @@ by :func:`~skrnn._engine.streams.log_likelihood`: the two agree to float32
 rounding (``convert_check`` in the JSON).
 
 Why one fit and not ``partial_fit`` or ``warm_start``: every call of ``fit``
-or ``partial_fit`` seeds a new generator from ``random_state``, so
-``partial_fit`` with an int ``random_state`` draws the same window phase
-every epoch (one fit draws a new one each epoch), and a ``warm_start`` fit
-makes a new Adam optimizer every call. One fit of ``max_iter=E`` with
+or ``partial_fit`` seeds a new generator (from ``random_state`` and the
+epochs done), so a loop of calls draws other window phases than one fit,
+and a ``warm_start`` fit makes a new Adam optimizer every call. One fit of
+``max_iter=E`` with
 ``early_stopping=True`` (and ``n_iter_no_change=E``, so that it never stops
 early) records the held-out score after every epoch without changing the
 training: the split is skrnn's, and scoring draws nothing.
