@@ -187,8 +187,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     variable-length arrays, masked arrays) are described in the user guide.
     The LSTM has gates ``i, f, g, o`` and the GRU gates ``r, z, n`` in the
     "reset after" form, as PyTorch. Input weights start Glorot-uniform,
-    recurrent weights orthogonal, biases zero but for the LSTM's forget gate
-    (one).
+    recurrent weights orthogonal, biases zero.
 
     References
     ----------

@@ -31,7 +31,8 @@ initialisation, ``CrossEntropyLoss`` and ``torch.optim.Adam``.
    ``LSTMCell.init_biases``): Glorot-uniform ``W_xh`` per gate block
    (limit ``sqrt(6 / (n_in + H))``) and head ``W_hy``, one orthogonal
    ``(H, H)`` block per gate for ``W_hh``, zero biases except the LSTM
-   forget gate at 1; drawn from a NumPy Generator seeded by
+   forget gate (FORGET_BIAS_INIT, 0 since it measured faster than 1);
+   drawn from a NumPy Generator seeded by
    ``random_state`` (``BaseRNN._run_fit``). PyTorch draws every recurrent
    weight and both biases from U(-1/sqrt(H), 1/sqrt(H)) and the
    ``nn.Linear`` weight and bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
@@ -455,7 +456,7 @@ def test_tagger_fit_is_a_torch_loop(cell, bidirectional, monkeypatch):
         bidirectional=bidirectional,
         learning_rate_init=0.01,
         alpha=1e-3,
-        clip_norm=0.5,  # clips some of the updates, not all (asserted)
+        clip_norm=0.4,  # clips some of the updates, not all (asserted)
         batch_size=6,
         max_iter=5,
         dtype=np.float64,
@@ -656,7 +657,7 @@ def test_generator_fit_is_a_torch_loop(cell, corpus, monkeypatch):
 def test_initialisation_is_skrnns(cell, monkeypatch):
     """The weights a fit starts from (difference 3 of the module docstring):
     orthogonal recurrent blocks, Glorot-uniform input and head weights, zero
-    biases but the LSTM forget gate's 1; not PyTorch's U(-1/sqrt(H), 1/sqrt(H))."""
+    biases (the LSTM forget gate's too); not PyTorch's U(-1/sqrt(H), 1/sqrt(H))."""
     X, y = _tagger_data()
     H = 5
     est = RNNSequenceTagger(
@@ -674,9 +675,7 @@ def test_initialisation_is_skrnns(cell, monkeypatch):
             block = W_hh[:, k * H : (k + 1) * H]
             np.testing.assert_allclose(block.T @ block, np.eye(H), atol=1e-12)
         if cell == "lstm":
-            forget = np.zeros(4 * H)
-            forget[H : 2 * H] = 1
-            np.testing.assert_array_equal(P["b_h" + suffix], forget)
+            np.testing.assert_array_equal(P["b_h" + suffix], 0.0)
         else:
             assert not P["b_xh" + suffix].any() and not P["b_hh" + suffix].any()
     assert np.abs(P["W_hy"]).max() <= np.sqrt(6 / (2 * H + 3))

@@ -39,6 +39,7 @@ import numpy as np
 from .embedding import scatter_rows
 
 __all__ = [
+    "FORGET_BIAS_INIT",
     "RNNCell",
     "LSTMCell",
     "GRUCell",
@@ -47,6 +48,21 @@ __all__ = [
     "StepWeights",
     "make_cell",
 ]
+
+
+#: The LSTM forget gate's initial bias: 0, as in PyTorch (whose two biases
+#: start near 0), rather than the 1 of Jozefowicz et al. (2015) and Keras's
+#: ``unit_forget_bias``, because its held-out loss fell faster. Measured with
+#: the rest of the initialisation unchanged, bias 1 against 0, paired by seed:
+#: a character LSTM (hidden 256, windows of 64, 64 streams, Adam 2e-3) on the
+#: bundled corpus, loss on its last 10% after 3 epochs, seeds 0-3: 1.953
+#: against 1.887 nats per character (0 better at every seed); hidden 128, 5
+#: epochs, seeds 0-1: 1.952 against 1.902. On dev accuracy no difference:
+#: UD English-EWT tagging (bidirectional LSTM, 10 epochs, seeds 0-2: 0.9191
+#: against 0.9194; with dropout 0.9261 against 0.9265) and SST-2 sentiment
+#: (3 epochs, seeds 0-9: 0.779 against 0.785), though there 1 fits the
+#: training set faster (training loss 1-3% lower).
+FORGET_BIAS_INIT = 0.0
 
 
 class StepWeights:
@@ -388,7 +404,7 @@ class LSTMCell(_Cell):
         c_t = f * c_{t-1} + i * g
         h_t = o * tanh(c_t)
 
-    The forget-gate bias starts at 1 (Jozefowicz et al., 2015). In the code,
+    The forget-gate bias starts at :data:`FORGET_BIAS_INIT`. In the code,
     ``g`` is the block of all four gates and ``cand`` the candidate gate.
     """
 
@@ -400,7 +416,7 @@ class LSTMCell(_Cell):
 
     def init_biases(self, p, hidden_size):
         super().init_biases(p, hidden_size)
-        p["b_h"][hidden_size : 2 * hidden_size] = 1
+        p["b_h"][hidden_size : 2 * hidden_size] = FORGET_BIAS_INIT
 
     def allocate(self, XW, h0, c0, n_rows, need_cache):
         buf = super().allocate(XW, h0, c0, n_rows, need_cache)

@@ -260,8 +260,8 @@ class RecurrentNetwork:
         """Draw initial parameters.
 
         Glorot-uniform input and head weights, orthogonal recurrent weights
-        (one orthogonal block per gate), zero biases except the LSTM's forget
-        gate (1), embeddings normal with standard deviation
+        (one orthogonal block per gate), zero biases (the LSTM forget gate's
+        is :data:`~.cells.FORGET_BIAS_INIT`), embeddings normal with standard deviation
         :data:`EMBEDDING_INIT_STD`.
         Drawn in float64 from ``rng``, then cast, so float32 and float64
         networks start from the same weights.
