@@ -1,5 +1,9 @@
 # cython: boundscheck=False, wraparound=False, cdivision=True, language_level=3
-"""Spike: an LSTM direction's forward time loop in compiled code (float32)."""
+"""Spike: an LSTM direction's forward time loop in compiled code (float32).
+
+See README.md: one loop, ``sgemm`` per step, then the pointwise part in
+Cython, in C with libm, or in C with a rational tanh (``lstm_c.h``).
+"""
 from cython.parallel cimport prange
 from libc.math cimport expf, tanhf
 from scipy.linalg.cython_blas cimport sgemm
@@ -32,75 +36,25 @@ cdef void pointwise(float[:, ::1] XW, float[:, ::1] S, float[:, ::1] c,
             h_out[a + r, j] = go * tc
 
 
-def lstm_forward(float[:, ::1] XW, float[:, ::1] W_hh, long[::1] offsets,
-                 float[:, ::1] h, float[:, ::1] c, float[:, ::1] h_out,
-                 float[:, ::1] tanh_c, float[:, ::1] S, int threads=1):
-    """Every step: S = h @ W_hh (sgemm), then the fused gates and state."""
-    cdef int T = offsets.shape[0] - 1
-    cdef int H = W_hh.shape[0]
-    cdef int G = 4 * H
-    cdef int t, a, n
-    cdef float one = 1.0, zero = 0.0
-    cdef char *N = b"N"
-    with nogil:
-        for t in range(T):
-            a = offsets[t]
-            n = offsets[t + 1] - a
-            sgemm(N, N, &G, &n, &H, &one, &W_hh[0, 0], &G, &h[0, 0], &H,
-                  &zero, &S[0, 0], &G)
-            pointwise(XW, S, c, h, h_out, tanh_c, a, n, H, threads)
-
-
-def lstm_pointwise_only(float[:, ::1] XW, float[:, ::1] S, float[:, ::1] c,
-                        float[:, ::1] h, float[:, ::1] h_out, float[:, ::1] tanh_c,
-                        long[::1] offsets, int threads=1):
-    cdef int T = offsets.shape[0] - 1
-    cdef int H = h.shape[1]
-    cdef int t
-    with nogil:
-        for t in range(T):
-            pointwise(XW, S, c, h, h_out, tanh_c, offsets[t],
-                      offsets[t + 1] - offsets[t], H, threads)
-
-
 cdef extern from "lstm_c.h":
     void lstm_pointwise_c(float *xw, const float *s, float *c, float *h,
                           float *hout, float *tc, int n, int H, int threads) nogil
-
-
-def lstm_forward_c(float[:, ::1] XW, float[:, ::1] W_hh, long[::1] offsets,
-                   float[:, ::1] h, float[:, ::1] c, float[:, ::1] h_out,
-                   float[:, ::1] tanh_c, float[:, ::1] S, int threads=1):
-    """The same loop with the pointwise part in C (restrict, omp simd)."""
-    cdef int T = offsets.shape[0] - 1
-    cdef int H = W_hh.shape[0]
-    cdef int G = 4 * H
-    cdef int t, a, n
-    cdef float one = 1.0, zero = 0.0
-    cdef char *N = b"N"
-    with nogil:
-        for t in range(T):
-            a = offsets[t]
-            n = offsets[t + 1] - a
-            sgemm(N, N, &G, &n, &H, &one, &W_hh[0, 0], &G, &h[0, 0], &H,
-                  &zero, &S[0, 0], &G)
-            lstm_pointwise_c(&XW[a, 0], &S[0, 0], &c[0, 0], &h[0, 0],
-                             &h_out[a, 0], &tanh_c[a, 0], n, H, threads)
-
-
-cdef extern from "lstm_c.h":
     void lstm_pointwise_fast(float *xw, const float *s, float *c, float *h,
                              float *hout, float *tc, int n, int H, int threads) nogil
 
+#: the pointwise part: Cython, C with libm, C with the rational tanh
+KINDS = {"cython": 0, "C": 1, "fast": 2}
 
-def lstm_forward_fast(float[:, ::1] XW, float[:, ::1] W_hh, long[::1] offsets,
-                      float[:, ::1] h, float[:, ::1] c, float[:, ::1] h_out,
-                      float[:, ::1] tanh_c, float[:, ::1] S, int threads=1):
-    """The loop with the rational tanh (no libm)."""
+
+def lstm_forward(str kind, float[:, ::1] XW, float[:, ::1] W_hh, long[::1] offsets,
+                 float[:, ::1] h, float[:, ::1] c, float[:, ::1] h_out,
+                 float[:, ::1] tanh_c, float[:, ::1] S, int threads=1):
+    """Every step: S = h @ W_hh (sgemm), then the gates and the state."""
     cdef int T = offsets.shape[0] - 1
     cdef int H = W_hh.shape[0]
     cdef int G = 4 * H
     cdef int t, a, n
+    cdef int which = KINDS[kind]
     cdef float one = 1.0, zero = 0.0
     cdef char *N = b"N"
     with nogil:
@@ -109,5 +63,11 @@ def lstm_forward_fast(float[:, ::1] XW, float[:, ::1] W_hh, long[::1] offsets,
             n = offsets[t + 1] - a
             sgemm(N, N, &G, &n, &H, &one, &W_hh[0, 0], &G, &h[0, 0], &H,
                   &zero, &S[0, 0], &G)
-            lstm_pointwise_fast(&XW[a, 0], &S[0, 0], &c[0, 0], &h[0, 0],
-                                &h_out[a, 0], &tanh_c[a, 0], n, H, threads)
+            if which == 0:
+                pointwise(XW, S, c, h, h_out, tanh_c, a, n, H, threads)
+            elif which == 1:
+                lstm_pointwise_c(&XW[a, 0], &S[0, 0], &c[0, 0], &h[0, 0],
+                                 &h_out[a, 0], &tanh_c[a, 0], n, H, threads)
+            else:
+                lstm_pointwise_fast(&XW[a, 0], &S[0, 0], &c[0, 0], &h[0, 0],
+                                    &h_out[a, 0], &tanh_c[a, 0], n, H, threads)

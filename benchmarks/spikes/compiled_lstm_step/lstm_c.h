@@ -1,36 +1,14 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+   The pointwise part of an LSTM step in C, with restrict pointers and an
+   `omp simd` inner loop: rows 0..n-1 of a step; xw (n, 4H) the input
+   projection, overwritten by the gate activations; s (n, 4H) the recurrent
+   product; c (n, H) the cell state, in and out; h (n, H) the state out;
+   hout and tc the step's rows of h_out and tanh(c). Two versions of the
+   transcendental functions: libm's (vectorised by glibc's libmvec only under
+   -ffast-math with a vector ISA) and a rational tanh. */
 #include <math.h>
-static inline float sigm_f(float x) { return 1.0f / (1.0f + expf(-x)); }
 
-/* Rows 0..n-1 of a step: xw (n, 4H) input projection -> gate activations,
-   s (n, 4H) recurrent product, c (n, H) cell state in/out, h (n, H) state
-   out, hout / tc rows of the step. */
-static void lstm_pointwise_c(float *restrict xw, const float *restrict s,
-                             float *restrict c, float *restrict h,
-                             float *restrict hout, float *restrict tc,
-                             int n, int H, int threads)
-{
-    #pragma omp parallel for num_threads(threads) schedule(static) if(threads > 1)
-    for (int r = 0; r < n; r++) {
-        float *restrict x = xw + (long)r * 4 * H;
-        const float *restrict sr = s + (long)r * 4 * H;
-        float *restrict cr = c + (long)r * H;
-        float *restrict hr = h + (long)r * H;
-        float *restrict ho = hout + (long)r * H;
-        float *restrict t = tc + (long)r * H;
-        #pragma omp simd
-        for (int j = 0; j < H; j++) {
-            float gi = sigm_f(x[j] + sr[j]);
-            float gf = sigm_f(x[H + j] + sr[H + j]);
-            float gg = tanhf(x[2 * H + j] + sr[2 * H + j]);
-            float go = sigm_f(x[3 * H + j] + sr[3 * H + j]);
-            float cc = gf * cr[j] + gi * gg;
-            float tcc = tanhf(cc);
-            cr[j] = cc; t[j] = tcc;
-            x[j] = gi; x[H + j] = gf; x[2 * H + j] = gg; x[3 * H + j] = go;
-            hr[j] = go * tcc; ho[j] = go * tcc;
-        }
-    }
-}
+static inline float sigm_libm(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 /* tanh by Eigen's rational approximation (float accuracy, a few ulp), plain
    arithmetic that the compiler vectorises for any instruction set. */
@@ -56,30 +34,33 @@ static inline float tanh_fast(float x)
 
 static inline float sigm_fast(float x) { return 0.5f * tanh_fast(0.5f * x) + 0.5f; }
 
-static void lstm_pointwise_fast(float *restrict xw, const float *restrict s,
-                                float *restrict c, float *restrict h,
-                                float *restrict hout, float *restrict tc,
-                                int n, int H, int threads)
-{
-    #pragma omp parallel for num_threads(threads) schedule(static) if(threads > 1)
-    for (int r = 0; r < n; r++) {
-        float *restrict x = xw + (long)r * 4 * H;
-        const float *restrict sr = s + (long)r * 4 * H;
-        float *restrict cr = c + (long)r * H;
-        float *restrict hr = h + (long)r * H;
-        float *restrict ho = hout + (long)r * H;
-        float *restrict t = tc + (long)r * H;
-        #pragma omp simd
-        for (int j = 0; j < H; j++) {
-            float gi = sigm_fast(x[j] + sr[j]);
-            float gf = sigm_fast(x[H + j] + sr[H + j]);
-            float gg = tanh_fast(x[2 * H + j] + sr[2 * H + j]);
-            float go = sigm_fast(x[3 * H + j] + sr[3 * H + j]);
-            float cc = gf * cr[j] + gi * gg;
-            float tcc = tanh_fast(cc);
-            cr[j] = cc; t[j] = tcc;
-            x[j] = gi; x[H + j] = gf; x[2 * H + j] = gg; x[3 * H + j] = go;
-            hr[j] = go * tcc; ho[j] = go * tcc;
-        }
-    }
+#define LSTM_POINTWISE(NAME, SIGM, TANH)                                        \
+static void NAME(float *restrict xw, const float *restrict s,                  \
+                 float *restrict c, float *restrict h, float *restrict hout,   \
+                 float *restrict tc, int n, int H, int threads)                \
+{                                                                              \
+    _Pragma("omp parallel for num_threads(threads) schedule(static) if(threads > 1)") \
+    for (int r = 0; r < n; r++) {                                              \
+        float *restrict x = xw + (long)r * 4 * H;                              \
+        const float *restrict sr = s + (long)r * 4 * H;                        \
+        float *restrict cr = c + (long)r * H;                                  \
+        float *restrict hr = h + (long)r * H;                                  \
+        float *restrict ho = hout + (long)r * H;                               \
+        float *restrict t = tc + (long)r * H;                                  \
+        _Pragma("omp simd")                                                    \
+        for (int j = 0; j < H; j++) {                                          \
+            float gi = SIGM(x[j] + sr[j]);                                     \
+            float gf = SIGM(x[H + j] + sr[H + j]);                             \
+            float gg = TANH(x[2 * H + j] + sr[2 * H + j]);                     \
+            float go = SIGM(x[3 * H + j] + sr[3 * H + j]);                     \
+            float cc = gf * cr[j] + gi * gg;                                   \
+            float tcc = TANH(cc);                                              \
+            cr[j] = cc; t[j] = tcc;                                            \
+            x[j] = gi; x[H + j] = gf; x[2 * H + j] = gg; x[3 * H + j] = go;    \
+            hr[j] = go * tcc; ho[j] = go * tcc;                                \
+        }                                                                      \
+    }                                                                          \
 }
+
+LSTM_POINTWISE(lstm_pointwise_c, sigm_libm, tanhf)
+LSTM_POINTWISE(lstm_pointwise_fast, sigm_fast, tanh_fast)
