@@ -131,7 +131,7 @@ These figures were measured while skrnn started the LSTM's forget-gate bias
 at 1. It starts at 0 since (``FORGET_BIAS_INIT`` in ``skrnn/_engine/cells.py``,
 which has the figures of the change): skrnn's own fit then gives 2.2885,
 2.1209, 2.0240, 1.9534, 1.9016 (seeds 0 and 1): -1.97, -1.52, -1.09,
--1.52 and -1.33% against the textbook PyTorch loop, epochs 1 to 5; and
+-1.52 and -1.34% against the textbook PyTorch loop, epochs 1 to 5; and
 ``torch+skinit`` is what ``torch+skinit-fb0`` was (``torch+sk-bias``: zero
 biases).
 
