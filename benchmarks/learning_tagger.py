@@ -41,7 +41,7 @@ epochs done into its seed, ``BaseRNN._call_rng``).
 Training seconds are the ``partial_fit`` calls (skrnn, including about
 0.3 s per call of encoding the words again) and the epochs of the PyTorch
 loop (over codes precomputed once); dev scoring is excluded. Both run on one
-core (``OPENBLAS_NUM_THREADS=1``, ``torch.set_num_threads(1)``), alternating
+core (``threadpool_limits(1)``, ``torch.set_num_threads(1)``), alternating
 seed by seed (skrnn plain, skrnn regularised, PyTorch), so that load on the
 machine hits them alike. The std over seeds is the sample std (ddof=1).
 
@@ -122,23 +122,20 @@ skrnn_reg 0.9261 ± 0.0012 (best 0.9264 ± 0.0010, test 0.9305 ± 0.0006,
 +0.0075 (mean +0.0070). The same conclusion, at every seed.
 """
 
-import os
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+import numpy as np
+from _harness import describe, environment, import_torch
+from threadpoolctl import threadpool_limits
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from collections import Counter  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-from _harness import describe, environment, import_torch  # noqa: E402
-
-from skrnn import RNNSequenceTagger  # noqa: E402
-from skrnn.datasets import fetch_ud_treebank  # noqa: E402
+from skrnn import RNNSequenceTagger
+from skrnn.datasets import fetch_ud_treebank
 
 #: ``../shared/data`` next to the repository (as CI lays it out)
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -602,7 +599,12 @@ def print_setup(args, splits, vocab, info):
 
 
 def main(argv=None):
-    args = parse_args(argv)
+    """Every contender on one core: the BLAS of both at one thread."""
+    with threadpool_limits(limits=1):
+        return run(parse_args(argv))
+
+
+def run(args):
     torch = import_torch()
     if torch is None and "torch_plain" in args.contenders:
         print("# torch is not importable: skrnn contenders only")
