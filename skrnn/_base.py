@@ -304,21 +304,13 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
                     "keep the architecture. Set warm_start=False to refit."
                 )
 
-    def _make_optimizer(self, net, params):
-        """The solver over ``params``, with decoupled decay of the weights.
+    def _make_optimizer(self, params, weight_spans):
+        """The solver over ``params``, with decoupled decay of ``weight_spans``.
 
-        ``weight_decay`` decays the weight matrices, not the biases and not
-        the token tables (which, like the L2 penalty, it leaves out).
+        ``weight_spans`` are those of the task's L2 penalty: the weight
+        matrices, not the biases and not the token tables updated lazily.
         """
-        tables = set(net.table_names)
-        decay = dict(
-            weight_decay=self.weight_decay,
-            decay_spans=[
-                net.layout.offsets[name]
-                for name in net.weight_names
-                if name not in tables
-            ],
-        )
+        decay = dict(weight_decay=self.weight_decay, decay_spans=weight_spans)
         if self.solver == "sgd":
             return SGDOptimizer(
                 params,
@@ -461,16 +453,16 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
         else:
             net, params = self._net, self._params.copy()
             history = self._history().resumed(self.early_stopping)
-        keep_optimizer = incremental and not first_pass and hasattr(self, "_optimizer")
-        optimizer = (
-            copy.deepcopy(self._optimizer)
-            if keep_optimizer
-            else self._make_optimizer(net, params)
-        )
         train, val = self._split(plan, rng)
         score = None if val is None else self._scorer(net, params, val)
         settings = self._loop_settings(incremental)
         task = self._task(net, params, train)
+        keep_optimizer = incremental and not first_pass and hasattr(self, "_optimizer")
+        optimizer = (
+            copy.deepcopy(self._optimizer)
+            if keep_optimizer
+            else self._make_optimizer(params, task.weight_spans)
+        )
         outcome = run_epochs(params, optimizer, task, score, settings, history, rng)
         if outcome.interrupted and outcome.history.n_iter == 0 and not first_pass:
             self.n_iter_ = 0  # nothing of the call is kept
