@@ -156,22 +156,19 @@ class DirectionBuffers:
         self.gh_n = self.dh_state = self.dc_state = self.d_rec = None
         self.rec_mask = self.rec_rows = self.masked_h = None
 
-    def set_recurrent_mask(self, mask, offsets):
+    def set_recurrent_mask(self, mask, row_sequences):
         """Apply ``mask`` to the state where it enters the recurrent product.
 
         Parameters
         ----------
         mask : ndarray of shape (B, H)
             One row per sequence, in sorted order.
-        offsets : ndarray of int of shape (T + 1,)
-            The packing's step offsets: step ``t`` holds the first
-            ``offsets[t + 1] - offsets[t]`` sequences.
+        row_sequences : ndarray of intp of shape (N,)
+            The sequence (sorted order) of every packed row
+            (:meth:`~.packing.Packing.packed_index`).
         """
-        self.rec_mask = mask
+        self.rec_mask, self.rec_rows = mask, row_sequences
         self.masked_h = np.empty_like(self.h_state)
-        offsets = np.asarray(offsets)
-        sizes = np.diff(offsets)
-        self.rec_rows = np.arange(offsets[-1]) - np.repeat(offsets[:-1], sizes)
 
     def recurrent_input(self, h, n):
         """``h`` (the first ``n`` states) as the recurrent product reads it.

@@ -223,7 +223,7 @@ def direction_forward(
     XW = input_projection(weights, x, token_input, scale=input_scale)
     buf = cell.allocate(XW, h0, c0, packing.n_rows, need_cache)
     if rec_mask is not None:
-        buf.set_recurrent_mask(rec_mask, packing.offsets)
+        buf.set_recurrent_mask(rec_mask, packing.packed_index()[0])
     offsets = packing.offsets.tolist()
     steps = range(packing.n_steps - 1, -1, -1) if reverse else range(packing.n_steps)
     for t in steps:
@@ -284,7 +284,7 @@ def dropout_mask(rng, shape, rate, dtype):
 
 
 class DropoutRates:
-    """Where a stack drops units in training (all rates in ``[0, 1)``).
+    """Where a network drops units in training (all rates in ``[0, 1)``).
 
     Parameters
     ----------
@@ -298,30 +298,39 @@ class DropoutRates:
         Variational recurrent dropout (Gal & Ghahramani, 2016): one mask per
         sequence, layer and direction, the same at every step, on the state
         where it enters the recurrent product (Keras's ``recurrent_dropout``).
+    output : float, default=0.0
+        On the head's input (applied by the network, not the stack).
     """
 
-    __slots__ = ("between", "inputs", "recurrent")
+    __slots__ = ("between", "inputs", "recurrent", "output")
 
-    def __init__(self, between=0.0, inputs=0.0, recurrent=0.0):
-        self.between, self.inputs = float(between), float(inputs)
-        self.recurrent = float(recurrent)
-        for name in self.__slots__:
-            rate = getattr(self, name)
+    def __init__(self, between=0.0, inputs=0.0, recurrent=0.0, output=0.0):
+        rates = (between, inputs, recurrent, output)
+        for name, rate in zip(self.__slots__, rates, strict=True):
+            rate = float(rate)
             if not 0.0 <= rate < 1.0:
                 raise ValueError(f"Dropout rates must be in [0, 1), got {rate!r}.")
+            setattr(self, name, rate)
 
-    def input_mask(self, layer, shape, dtype, rng):
-        """The mask of ``layer``'s input (None without dropout there)."""
-        rate = self.inputs if layer == 0 else self.between
+    @staticmethod
+    def _mask(rate, shape, dtype, rng):
+        """A mask of ``rate`` (None without ``rng`` or at rate 0)."""
         if rng is None or rate == 0.0:
             return None
         return dropout_mask(rng, shape, rate, dtype)
 
+    def input_mask(self, layer, shape, dtype, rng):
+        """The mask of ``layer``'s input (None without dropout there)."""
+        rate = self.inputs if layer == 0 else self.between
+        return self._mask(rate, shape, dtype, rng)
+
     def recurrent_mask(self, shape, dtype, rng):
         """A recurrent mask for one direction (None without)."""
-        if rng is None or self.recurrent == 0.0:
-            return None
-        return dropout_mask(rng, shape, self.recurrent, dtype)
+        return self._mask(self.recurrent, shape, dtype, rng)
+
+    def output_mask(self, shape, dtype, rng):
+        """The mask of the head's input (None without)."""
+        return self._mask(self.output, shape, dtype, rng)
 
 
 def _layer_input(x, layer, rates, rng, token_input, dtype):

@@ -20,7 +20,6 @@ from .layers import (
     DropoutRates,
     cell_params,
     dense_head,
-    dropout_mask,
     layer_param_name,
     stack_backward,
     stack_forward,
@@ -153,15 +152,9 @@ class RecurrentNetwork:
         self.num_layers = int(num_layers)
         self.bidirectional = bool(bidirectional)
         self.n_directions = 2 if bidirectional else 1
-        self.dropout = float(dropout)
-        self.input_dropout = float(input_dropout)
-        self.output_dropout = float(output_dropout)
-        self.recurrent_dropout = float(recurrent_dropout)
-        DropoutRates(dropout, input_dropout, recurrent_dropout)  # checks the rates
-        if not 0.0 <= self.output_dropout < 1.0:
-            raise ValueError(
-                f"Dropout rates must be in [0, 1), got {self.output_dropout!r}."
-            )
+        rates = DropoutRates(dropout, input_dropout, recurrent_dropout, output_dropout)
+        self.dropout, self.input_dropout = rates.between, rates.inputs
+        self.recurrent_dropout, self.output_dropout = rates.recurrent, rates.output
         self.head = head
         self.token_input = bool(token_input)
         if self.token_input:
@@ -364,8 +357,13 @@ class RecurrentNetwork:
 
     @property
     def dropout_rates(self):
-        """DropoutRates: the stack's dropout in training."""
-        return DropoutRates(self.dropout, self.input_dropout, self.recurrent_dropout)
+        """DropoutRates: the network's dropout in training."""
+        return DropoutRates(
+            self.dropout,
+            self.input_dropout,
+            self.recurrent_dropout,
+            self.output_dropout,
+        )
 
     def _head_forward(self, param_views, out, h_n, packing, rng=None):
         """The head's output from the stack's output and final states.
@@ -383,9 +381,8 @@ class RecurrentNetwork:
         if self.head is None:
             return out, None, None
         features = out if self.head == "all" else self._last_features(h_n)
-        mask = None
-        if rng is not None and self.output_dropout > 0:
-            mask = dropout_mask(rng, features.shape, self.output_dropout, self.dtype)
+        mask = self.dropout_rates.output_mask(features.shape, self.dtype, rng)
+        if mask is not None:
             features = features * mask
         y = dense_head(features, param_views["W_hy"], param_views["b_y"])
         if self.head == "last":
