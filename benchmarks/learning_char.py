@@ -555,7 +555,6 @@ def skrnn_budget(corpus, hidden, seed, budget, window=64, n_streams=64, epochs=N
         shuffle=True,
         alpha=0.0,
         clip_norm=CLIP,
-        dropout=False,
     )
     start = time.perf_counter()
     deadline = start + budget

@@ -538,14 +538,8 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
         return plan.data.subset(train_idx), plan.data.subset(val_idx)
 
     def _regularization(self):
-        """The keywords of a task's L2 penalty, clipping and dropout."""
-        dropout = (
-            (self.dropout > 0 and self.num_layers > 1)
-            or self.input_dropout > 0
-            or self.recurrent_dropout > 0
-            or self.output_dropout > 0
-        )
-        return dict(alpha=self.alpha, clip_norm=self.clip_norm, dropout=dropout)
+        """The keywords of a task's L2 penalty and clipping."""
+        return dict(alpha=self.alpha, clip_norm=self.clip_norm)
 
     def _pretrained(self, n_columns):
         """The pretrained vectors per token column (see :mod:`skrnn._pretrained`)."""

@@ -86,8 +86,6 @@ class _Task:
     alpha : float
         L2 penalty on the weights, scaled by the batch's normalizer (MLP).
     clip_norm : float or None
-    dropout : bool
-        Draw dropout masks (training a stack with ``dropout > 0``).
     lazy_tables : bool, default=False
         Update the network's token tables lazily: only the rows of each
         batch's codes are penalised, clipped and updated (the ``rows`` a
@@ -104,12 +102,11 @@ class _Task:
         *,
         alpha,
         clip_norm,
-        dropout,
         lazy_tables=False,
         frozen_tables=(),
     ):
         self.network, self.params = network, params
-        self.alpha, self.clip_norm, self.dropout = alpha, clip_norm, dropout
+        self.alpha, self.clip_norm = alpha, clip_norm
         self.lazy_tables = lazy_tables and bool(network.table_names)
         self.frozen = [name in frozen_tables for name in network.table_names]
         tables = set(network.table_names) if self.lazy_tables else set()
@@ -120,10 +117,12 @@ class _Task:
         ]
 
     def _loss_and_grad(self, x, packing, y, rng, **kwargs):
-        """The network's loss and gradient on a batch (dropout if asked)."""
-        return self.network.loss_and_grad(
-            self.params, x, packing, y, rng=rng if self.dropout else None, **kwargs
-        )
+        """The network's loss and gradient on a batch.
+
+        ``rng`` draws the masks of the network's dropout rates (none at rate
+        0: a network without dropout draws nothing from it).
+        """
+        return self.network.loss_and_grad(self.params, x, packing, y, rng=rng, **kwargs)
 
     def _regularize(self, loss, grads, normalizer, rows=None):
         """Add the L2 penalty and clip; return the loss, gradient and its norm.
