@@ -99,8 +99,9 @@ def _check_finite_nested(X, input_name):
             if isinstance(value, (list, tuple)):
                 stack.append(value)
             elif isinstance(value, np.ndarray):
-                if value.dtype.kind in "fcO" and value.size:
-                    _check_finite_objects(value.astype(object), input_name)
+                if value.dtype.kind in "fc" and not np.isfinite(value).all():
+                    raise ValueError(f"Input {input_name} contains NaN or infinity.")
+                _check_finite_objects(value, input_name)
             elif _is_non_finite_number(value):
                 raise ValueError(f"Input {input_name} contains NaN or infinity.")
 
