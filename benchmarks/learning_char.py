@@ -305,6 +305,8 @@ def run_skrnn(corpus, hidden, epochs, seed, window=64, n_streams=64):
     )
     start = time.perf_counter()
     with warnings.catch_warnings():
+        # a fixed number of epochs is the measurement: that it ends at
+        # max_iter, unconverged, is the point, not news
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(corpus.text)
     seconds = time.perf_counter() - start

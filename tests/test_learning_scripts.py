@@ -32,6 +32,8 @@ def _run(script, *args):
 
 @pytest.mark.slow
 def test_learning_char_quick_mode(tmp_path):
+    # PyTorch is a contender, not a dependency of skrnn; the slow environment
+    # installs it and requires it (SKRNN_TEST_REQUIRE=torch: a skip fails).
     pytest.importorskip("torch")
     out = tmp_path / "char.json"
     _run("learning_char.py", "--json", out)
@@ -42,6 +44,7 @@ def test_learning_char_quick_mode(tmp_path):
 
 @pytest.mark.slow
 def test_learning_tagger_quick_mode(tmp_path):
+    # as above: the slow environment requires torch
     pytest.importorskip("torch")
     out = tmp_path / "tagger.json"
     _run(

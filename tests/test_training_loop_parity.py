@@ -141,6 +141,8 @@ from skrnn._engine import RecurrentNetwork, unpack_sequences
 from skrnn._engine.layers import layer_param_name
 
 # torch is not a dependency of skrnn: without it this module is skipped.
+# CI installs torch==2.13.0 (CPU) and requires it (SKRNN_TEST_REQUIRE=torch
+# turns the skip into a failure), so these tests run there.
 torch = pytest.importorskip("torch")
 
 torch.set_num_threads(1)

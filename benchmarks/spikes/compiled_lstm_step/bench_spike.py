@@ -104,8 +104,10 @@ def time_size(H, modules, rng):
     with threadpool_limits(1):
         times = {label: median_seconds(f) for label, f in rows.items()}
         gemm = median_seconds(products_run(case))
-    print(f"H={H}: max|compiled - numpy| = {error:.1e}; products alone "
-          f"{gemm * 1e3:.1f} ms")  # fmt: skip
+    print(
+        f"H={H}: max|compiled - numpy| = {error:.1e}; products alone "
+        f"{gemm * 1e3:.1f} ms"
+    )
     for label, seconds in times.items():
         print(
             f"   {label:20s} {seconds * 1e3:8.2f} ms  "
