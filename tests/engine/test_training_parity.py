@@ -83,6 +83,7 @@ import math
 
 import numpy as np
 import pytest
+from torch_modules import torch_recurrent
 
 from skrnn._engine import (
     AdamOptimizer,
@@ -92,7 +93,6 @@ from skrnn._engine import (
     clip_grad_norm,
     pack_sequences,
 )
-from skrnn._engine.layers import layer_param_name
 
 # torch is not a dependency of skrnn: without it this module is skipped.
 # CI installs torch==2.13.0 (CPU) and runs these tests.
@@ -100,7 +100,6 @@ torch = pytest.importorskip("torch")
 
 torch.set_num_threads(1)
 
-TORCH_MODULES = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
 CELLS = ["rnn", "lstm", "gru"]  # the vanilla cell with tanh
 # (num_layers, bidirectional)
 STACKS = [(1, False), (2, True)]
@@ -161,31 +160,6 @@ def _make_network(
     return net, params
 
 
-def _parameter_map(net, rnn, head):
-    """``(our name, torch parameter, transposed)`` of every trained parameter."""
-    pairs = []
-    for layer in range(net.num_layers):
-        for d in range(net.n_directions):
-            suffix = f"_l{layer}" + ("_reverse" if d else "")
-
-            def ours(name, layer=layer, d=d):
-                return layer_param_name(name, layer, d == 1)
-
-            def theirs(name, suffix=suffix):
-                return getattr(rnn, name + suffix)
-
-            pairs.append((ours("W_xh"), theirs("weight_ih"), True))
-            pairs.append((ours("W_hh"), theirs("weight_hh"), True))
-            if net.cell.name == "gru":
-                pairs.append((ours("b_xh"), theirs("bias_ih"), False))
-                pairs.append((ours("b_hh"), theirs("bias_hh"), False))
-            else:
-                pairs.append((ours("b_h"), theirs("bias_ih"), False))
-    pairs.append(("W_hy", head.weight, True))
-    pairs.append(("b_y", head.bias, False))
-    return pairs
-
-
 def _torch_model(net, params):
     """The recurrent module and linear head of ``net``, with its weights.
 
@@ -193,29 +167,17 @@ def _torch_model(net, params):
     -------
     rnn, head : torch.nn.Module
     pairs : list
-        :func:`_parameter_map` of the two.
+        ``(our name, torch parameter, transposed)`` of every trained
+        parameter (:func:`torch_modules.recurrent_parameter_map`, then the
+        head's).
     """
-    kwargs = {"nonlinearity": net.cell.activation} if net.cell.name == "rnn" else {}
-    rnn = TORCH_MODULES[net.cell.name](
-        net.inputs.width,
-        net.hidden_size,
-        num_layers=net.num_layers,
-        batch_first=True,
-        bidirectional=net.bidirectional,
-        **kwargs,
-    ).double()
+    rnn, pairs = torch_recurrent(net, params)
     head = torch.nn.Linear(net.n_directions * net.hidden_size, net.n_outputs).double()
-    pairs = _parameter_map(net, rnn, head)
+    pairs += [("W_hy", head.weight, True), ("b_y", head.bias, False)]
     views = net.layout.views(params)
     with torch.no_grad():
-        for name, param, transposed in pairs:
-            view = views[name]
-            param.copy_(torch.from_numpy(view.T if transposed else view))
-        if net.cell.name != "gru":
-            for name, param in rnn.named_parameters():
-                if name.startswith("bias_hh"):
-                    param.zero_()
-                    param.requires_grad_(False)
+        head.weight.copy_(torch.from_numpy(views["W_hy"].T))
+        head.bias.copy_(torch.from_numpy(views["b_y"]))
     # one torch parameter for each of ours, and every trainable one mapped
     assert sorted(name for name, _, _ in pairs) == sorted(net.layout.names)
     trained = {id(param) for _, param, _ in pairs}
