@@ -17,6 +17,12 @@ network
     A whole network with its head, forward, backward and loss_and_grad.
 stepper
     One step at a time with preallocated buffers, for generation.
+attention
+    Luong and Bahdanau attention over an encoder's outputs.
+seq2seq
+    An encoder-decoder (or a vector-to-sequence decoder), teacher-forced.
+decoding
+    Greedy, sampled and beam-search decoding of an encoder-decoder.
 batched
     Inference over many sequences, chunk by chunk, in an order that makes
     every output independent of the rest of the batch.

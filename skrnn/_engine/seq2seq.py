@@ -27,7 +27,7 @@ import numpy as np
 
 from .attention import Attention
 from .layers import DropoutRates, dense_head
-from .losses import softmax_cross_entropy
+from .losses import log_softmax, softmax_cross_entropy
 from .network import RecurrentNetwork
 from .packing import pack_sequences
 from .params import ParamLayout, glorot_uniform
@@ -556,3 +556,28 @@ class Seq2SeqNetwork:
         )
         loss, d_logits = softmax_cross_entropy(logits, outputs, weights, normalizer)
         return loss, self.backward(params, cache, d_logits)
+
+    def log_likelihood(self, params, x, packing, targets):
+        """``log p(target | source)`` of every sample, END included.
+
+        Parameters
+        ----------
+        params : ndarray of shape (layout.size,)
+        x, packing
+            The sources, as :meth:`encode` takes them.
+        targets : tuple
+            From :func:`teacher_forcing`.
+
+        Returns
+        -------
+        ndarray of shape (B,)
+            In the caller's order, float64.
+        """
+        decoder_inputs, outputs, decoder_packing = targets
+        logits, _, _ = self.forward(params, x, packing, decoder_inputs, decoder_packing)
+        rows = np.arange(len(outputs))
+        log_probs = log_softmax(logits.astype(np.float64))[rows, outputs]
+        sequence, _ = padded_index(decoder_packing)
+        return np.bincount(
+            sequence, weights=log_probs, minlength=decoder_packing.n_sequences
+        )

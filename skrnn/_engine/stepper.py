@@ -25,12 +25,13 @@ __all__ = ["Stepper"]
 
 
 class Stepper:
-    """Advance a unidirectional network with a head one step per call.
+    """Advance a unidirectional network one step per call.
 
     Parameters
     ----------
     network : RecurrentNetwork
-        Unidirectional, with a head.
+        Unidirectional; with a head, a step returns the head's output,
+        without one the last layer's state.
     params : ndarray of shape (network.layout.size,)
     h0, c0 : ndarray of shape (network.n_states, B, H)
         Initial states (``c0`` for the LSTM only; None otherwise).
@@ -42,8 +43,8 @@ class Stepper:
     """
 
     def __init__(self, network, params, h0, c0=None):
-        if network.bidirectional or network.head is None:
-            raise ValueError("A stepper needs a unidirectional network with a head.")
+        if network.bidirectional:
+            raise ValueError("A stepper needs a unidirectional network.")
         self.network = network
         cell, H = network.cell, network.hidden_size
         param_views = network.layout.views(params)
@@ -57,8 +58,10 @@ class Stepper:
             c0_layer = None if c0 is None else c0[layer]
             buf = cell.allocate(gates, h0[layer], c0_layer, B, False)
             self._layers.append((weights, buf))
-        self._W_hy, self._b_y = param_views["W_hy"], param_views["b_y"]
-        self._logits = np.empty((B, network.n_outputs), dtype=dtype)
+        self._head = None
+        if network.head is not None:
+            self._head = (param_views["W_hy"], param_views["b_y"])
+            self._logits = np.empty((B, network.n_outputs), dtype=dtype)
         self._batch_size = B
         self._token_input = network.token_input
 
@@ -81,9 +84,10 @@ class Stepper:
 
         Returns
         -------
-        ndarray of shape (B, n_outputs)
-            The head's output after this step. It is a buffer of the
-            stepper, overwritten by the next step: copy it to keep it.
+        ndarray of shape (B, n_outputs), or (B, H) without a head
+            The head's output after this step (the last layer's state
+            without a head). It is a buffer of the stepper, overwritten by
+            the next step: copy it to keep it.
         """
         cell, B = self.network.cell, self._batch_size
         token_input = self._token_input  # the first layer's input only
@@ -91,4 +95,20 @@ class Stepper:
             input_projection(weights, x, token_input, out=buf.gates)
             cell.forward_step(weights, buf, 0, B)
             x, token_input = buf.h_out, False
-        return dense_head(x, self._W_hy, self._b_y, out=self._logits)
+        if self._head is None:
+            return x
+        return dense_head(x, *self._head, out=self._logits)
+
+    def select(self, rows):
+        """Keep the states of ``rows``, in that order (beam search's reordering).
+
+        Parameters
+        ----------
+        rows : int ndarray of shape (B,)
+            Row ``i`` of the new states is row ``rows[i]`` of the current
+            ones (a row may be taken several times).
+        """
+        for _, buf in self._layers:
+            buf.h_state[...] = buf.h_state[rows]
+            if buf.c_state is not None:
+                buf.c_state[...] = buf.c_state[rows]

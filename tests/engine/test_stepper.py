@@ -58,6 +58,34 @@ def test_stepper_refuses_what_it_cannot_step():
     bi = RecurrentNetwork("gru", 2, 3, 2, bidirectional=True, head="all")
     with pytest.raises(ValueError, match="unidirectional"):
         Stepper(bi, bi.init_params(rng), h0)
-    headless = RecurrentNetwork("gru", 2, 3, head=None)
-    with pytest.raises(ValueError, match="head"):
-        Stepper(headless, headless.init_params(rng), h0[:1])
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_headless_steps_and_selected_rows(cell):
+    """Without a head a step is the last layer's state; ``select`` reorders."""
+    rng = np.random.default_rng(1)
+    B, T, H, V = 4, 3, 5, 6
+    net = RecurrentNetwork(
+        cell, V, H, num_layers=2, head=None, token_input=True, dtype=np.float64
+    )
+    params = net.init_params(rng)
+    X = rng.integers(0, V, size=(B, T))
+    shape = (net.n_states, B, H)
+    h0 = rng.standard_normal(shape)
+    c0 = rng.standard_normal(shape) if cell == "lstm" else None
+    stepper = Stepper(net, params, h0, c0)
+    stepper.step(X[:, 0])
+    rows = np.array([2, 2, 0, 3])
+    stepper.select(rows)
+    # the rest of the sequences, continued from the selected rows' states
+    x, packing = pack_array(X[:, 1:])
+    after_first = Stepper(net, params, h0, c0)
+    after_first.step(X[:, 0])
+    h1 = after_first.h[:, rows]
+    c1 = None if c0 is None else after_first.c[:, rows]
+    out, h_n, _, _ = net.forward(params, x, packing, h1, c1)
+    for t in range(T - 1):
+        assert_allclose(
+            stepper.step(X[:, t + 1]), out.reshape(T - 1, B, H)[t], rtol=1e-12
+        )
+    assert_allclose(stepper.h, h_n, rtol=1e-12)
