@@ -13,13 +13,17 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def seed_data_home(data_home):
-    """Cache the UD treebank and SST-2 from ``SHARED_DATA`` in ``data_home``."""
-    from skrnn.datasets import fetch_sst2, fetch_ud_treebank
+    """Cache the UD treebank, SST-2 and CMUdict from ``SHARED_DATA`` in ``data_home``.
 
-    for fetch, folder in (
-        (fetch_ud_treebank, "ud-english-ewt"),
-        (fetch_sst2, "sentiment"),
+    CMUdict is one file, which every subset reads: loading one subset caches it.
+    """
+    from skrnn.datasets import fetch_cmudict, fetch_sst2, fetch_ud_treebank
+
+    for fetch, folder, subsets in (
+        (fetch_ud_treebank, "ud-english-ewt", ("train", "dev", "test")),
+        (fetch_sst2, "sentiment", ("train", "dev", "test")),
+        (fetch_cmudict, "cmudict", ("all",)),
     ):
         url = (SHARED_DATA / folder).as_uri() + "/"
-        for subset in ("train", "dev", "test"):
+        for subset in subsets:
             fetch(subset, data_home=data_home, base_url=url)

