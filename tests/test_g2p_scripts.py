@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The grapheme-to-phoneme reference runs: ``benchmarks/g2p_torch.py``.
+
+The script is run by hand for its figures (600 s of training); here it trains
+for a few seconds on a few hundred words, with and without attention, so that
+it cannot rot. Slow: it loads PyTorch and reads the whole dictionary.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from _data import SHARED_DATA
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "g2p_torch.py"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not (SHARED_DATA / "cmudict").is_dir(), reason="no shared data here"
+)
+@pytest.mark.parametrize("attention, evaluate", [("general", "dev"), ("none", "test")])
+def test_g2p_torch_smoke_run(attention, evaluate, tmp_path):
+    # PyTorch is a contender, not a dependency of skrnn; the slow environment
+    # installs it and requires it (SKRNN_TEST_REQUIRE=torch: a skip fails,
+    # which tests/conftest.py recognises by importorskip's own reason).
+    pytest.importorskip("torch")
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            *("--attention", attention, "--evaluate", evaluate),
+            *("--time-budget", "3", "--limit", "200", "--threads", "1"),
+            *("--shared-data", str(SHARED_DATA), "--data-home", str(tmp_path)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    epochs = [line for line in lines if line.startswith("epoch ")]
+    assert epochs, "one line per epoch"
+    assert all("tokens/s" in line and "dev WER" in line for line in epochs)
+    figures = json.loads(lines[-1])
+    assert figures["attention"] == attention
+    assert figures["evaluate"] == evaluate
+    assert figures["n_words"] == 200
+    assert figures["train_rows"] >= 200  # a row per pronunciation of 200 words
+    assert figures["train_seconds"] >= 3
+    assert 0 < figures["epochs"] and figures["tokens_per_second"] > 0
+    assert 0 <= figures["wer"] <= 1 and figures["per"] >= 0
+    assert len(figures["per_epoch"]) == len(epochs)
+    assert (tmp_path / "skrnn_cmudict_1.1.3" / "cmudict.dict").is_file()
