@@ -16,6 +16,7 @@ _PUBLIC = {
     "RNNRegressor": "regressor",
     "RNNSequenceTagger": "tagger",
     "CharRNNGenerator": "generator",
+    "RNNSeq2Seq": "seq2seq",
     "SlidingWindowTransformer": "preprocessing",
     "OneHotCharEncoder": "preprocessing",
     "TextTokenizer": "_text",

@@ -181,6 +181,8 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
 
     _head = "last"
     _loss = "cross_entropy"
+    #: The parameters a warm start or a partial_fit must keep.
+    _architecture_params = ARCHITECTURE_PARAMS
     #: Token sequences are an input form (see :mod:`skrnn._sequences`).
     _accepts_tokens = False
     #: ``metric(outputs, y, weights)``: the validation score of early stopping.
@@ -251,6 +253,10 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
         spec.update(self._token_spec(plan))
         return spec
 
+    def _make_network(self, plan):
+        """The network a first fit on ``plan`` trains."""
+        return RecurrentNetwork(**self._network_spec(plan), activation=self.activation)
+
     def _token_spec(self, plan):
         """``n_inputs``, ``vocab_sizes`` and ``embedding_dims`` of token input.
 
@@ -290,7 +296,7 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
         tokens = getattr(self, "_fit_X_form", None) == "tokens"
         return {
             name: (self._dtype if name == "dtype" else getattr(self, name, False))
-            for name in ARCHITECTURE_PARAMS
+            for name in self._architecture_params
             if tokens or name != "embedding_dim"
         }
 
@@ -445,9 +451,7 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
         plan = self._prepare_fit(X, y, sample_weight, first_pass, classes)
         self._check_fit_memory(plan, first_pass)
         if first_pass:
-            net = RecurrentNetwork(
-                **self._network_spec(plan), activation=self.activation
-            )
+            net = self._make_network(plan)
             params, history = net.init_params(rng), History.new(self.early_stopping)
             self._load_pretrained(net, params, plan)
         else:

@@ -1,5 +1,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Targets and weights: labels for the classifiers, values for the regressor.
+"""Targets and weights: labels, values, and output sequences.
+
+Labels for the classifiers, values for the regressor, and sequences of
+symbols for the encoder-decoder (:func:`output_sequences`), whose
+vocabulary follows the same rule as ``classes_``: learned by a new model,
+kept by a warm start or a later ``partial_fit`` (a symbol outside it is an
+error).
 
 Which classes a fit learns follows scikit-learn's ``MLPClassifier``
 (``_validate_input``), with one difference marked (*):
@@ -32,11 +38,16 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_array
 
+from ._engine.packing import Ragged
+from ._tokens import build_vocabulary, encode_documents
+
 __all__ = [
     "check_partial_fit_classes",
     "check_y_present",
     "encode_labels",
+    "decode_output",
     "label_weights",
+    "output_sequences",
     "regression_targets",
     "sample_weights",
 ]
@@ -228,3 +239,117 @@ def regression_targets(y, dtype, n_outputs=None):
         )
     fitted["n_outputs_"] = values.shape[1]
     return values, fitted
+
+
+#: The forms of an encoder-decoder's ``Y``: str (characters), sequences of
+#: symbols, or one symbol per sample (a sequence of one).
+OUTPUT_FORMS = ("chars", "tokens", "symbols")
+
+
+def _is_symbol(y):
+    """A scalar that is not a str: one symbol (a number counts as a symbol)."""
+    return np.ndim(y) == 0 and not isinstance(y, str)
+
+
+def _read_outputs(Y, n_samples):
+    """The output sequences of ``Y`` and their form (see :data:`OUTPUT_FORMS`).
+
+    ``Y`` holds one entry per sample: every entry a str (a sequence of
+    characters), every entry a sequence of symbols (a list or a 1-D array),
+    or every entry one symbol (a 1-D array of labels: outputs of one symbol).
+    """
+    array = None
+    if not isinstance(Y, (str, list, tuple)):  # an array-like: its rows
+        array = np.asarray(Y, dtype=object)
+    if isinstance(Y, str) or (array is not None and array.ndim == 0):
+        raise TypeError(
+            "y must be a list of output sequences (str for characters, lists "
+            f"of symbols for tokens), one per sample; got {type(Y).__name__}."
+        )
+    if array is not None:
+        Y = list(array)
+    if len(Y) != n_samples:
+        raise ValueError(
+            f"y has {len(Y)} output sequences but X has {n_samples} samples."
+        )
+    is_str = [isinstance(y, str) for y in Y]
+    if all(is_str):
+        return list(Y), "chars"
+    if all(_is_symbol(y) for y in Y):
+        return [[y] for y in np.asarray(Y, dtype=object).tolist()], "symbols"
+    for i, y in enumerate(Y):
+        if is_str[i] or np.ndim(y) != 1:
+            raise ValueError(
+                f"y[{i}] is not a sequence of symbols: y holds either str "
+                "(characters) for every sample, sequences of symbols (e.g. "
+                "['HH', 'AH0']) for every sample, or one symbol for every sample."
+            )
+    return list(Y), "tokens"
+
+
+def output_sequences(Y, n_samples, vocabulary=None, form=None):
+    """Output sequences as codes, and the vocabulary a fit records.
+
+    Parameters
+    ----------
+    Y : list of str, list of sequences of symbols, or 1-D array of symbols
+    n_samples : int
+    vocabulary : ndarray or None
+        The fitted ``target_vocabulary_`` when the fit keeps it (a warm
+        start or a later ``partial_fit``); None when the fit learns it.
+    form : str or None
+        The form of ``Y`` the kept vocabulary was learned from.
+
+    Returns
+    -------
+    codes : Ragged
+        Symbol ``vocabulary[j]`` has code ``j + 1`` (code 0 ends an output).
+    fitted : dict
+        ``target_vocabulary_`` and ``_target_form``.
+    """
+    documents, found = _read_outputs(Y, n_samples)
+    chars = found == "chars"
+    if vocabulary is None:
+        vocabulary = build_vocabulary(documents, chars)
+        if len(vocabulary) == 0:
+            raise ValueError("Every sequence of y is empty: there is nothing to learn.")
+    elif found != form:
+        raise ValueError(
+            f"The model was fitted on y of {_FORM_NAMES[form]}; this y holds "
+            f"{_FORM_NAMES[found]}."
+        )
+    else:
+        seen = set(build_vocabulary(documents, chars).tolist())
+        unseen = sorted(map(repr, seen - set(vocabulary.tolist())))
+        if unseen:
+            raise ValueError(
+                f"y holds {len(unseen)} symbol(s) the model has no output for: "
+                f"{', '.join(unseen[:10])}. A warm start or partial_fit keeps "
+                "the first fit's target_vocabulary_; refit with warm_start=False "
+                "to learn new symbols."
+            )
+    encoded = encode_documents(documents, vocabulary, chars, "error")
+    codes = Ragged(encoded.data.astype(np.intp) + 1, encoded.starts, encoded.lengths)
+    return codes, {"target_vocabulary_": vocabulary, "_target_form": found}
+
+
+_FORM_NAMES = {
+    "chars": "str (characters)",
+    "tokens": "sequences of symbols",
+    "symbols": "one symbol per sample",
+}
+
+
+def decode_output(codes, vocabulary, form):
+    """The output of codes ``1 ..`` (code ``j + 1`` is ``vocabulary[j]``).
+
+    Returns
+    -------
+    str, list or scalar
+        A str for characters, a list of symbols for tokens, the one symbol
+        for the ``'symbols'`` form.
+    """
+    symbols = vocabulary[np.asarray(codes, dtype=np.intp) - 1].tolist()
+    if form == "chars":
+        return "".join(symbols)
+    return symbols[0] if form == "symbols" else symbols

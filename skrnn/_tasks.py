@@ -6,8 +6,10 @@ yields batches and ``loss_and_grad(batch, rng)`` gives the regularised loss
 and clipped gradient of one. :class:`SequenceTask` reads minibatches of
 whole sequences (the classifier, the regressor, the tagger);
 :class:`StreamTask` reads a token corpus window by window with the state
-carried between windows (the generator). Both end a batch the same way
-(:meth:`_Task._regularize`): the L2 penalty, then clipping.
+carried between windows (the generator); :class:`PairTask` reads
+minibatches of sources and their output sequences (the encoder-decoder).
+All end a batch the same way (:meth:`_Task._regularize`): the L2 penalty,
+then clipping.
 """
 
 import dataclasses
@@ -16,9 +18,18 @@ import numpy as np
 
 from ._engine import add_l2_penalty, clip_grad_norm
 from ._engine.batched import forward_outputs
+from ._engine.seq2seq import padded_index, teacher_forcing
 from ._engine.streams import CarriedState, Streams, carried_windows
 
-__all__ = ["SequenceData", "SequenceTask", "StreamTask", "accuracy", "longest"]
+__all__ = [
+    "PairTask",
+    "Pairs",
+    "SequenceData",
+    "SequenceTask",
+    "StreamTask",
+    "accuracy",
+    "longest",
+]
 
 #: Tokens per stream per forward pass when scoring a corpus (bounds memory).
 SCORE_CHUNK = 1024
@@ -75,6 +86,15 @@ def longest(lengths, k):
     return k, int(np.partition(lengths, n - k)[n - k :].sum(dtype=np.int64))
 
 
+def minibatches(n, batch_size, shuffle, rng):
+    """Yield the indices of each minibatch of ``n`` samples (shuffled if asked)."""
+    # One batch of everything: the order changes nothing but rounding.
+    shuffle = shuffle and batch_size < n
+    idx = rng.permutation(n) if shuffle else np.arange(n)
+    for start in range(0, n, batch_size):
+        yield idx[start : start + batch_size]
+
+
 class _Task:
     """A network, its parameters and the regularisation of every batch.
 
@@ -109,12 +129,14 @@ class _Task:
         self.alpha, self.clip_norm = alpha, clip_norm
         self.lazy_tables = lazy_tables and bool(network.table_names)
         self.frozen = [name in frozen_tables for name in network.table_names]
-        tables = set(network.table_names) if self.lazy_tables else set()
-        self.weight_spans = [
-            network.layout.offsets[name]
-            for name in network.weight_names
-            if name not in tables
-        ]
+        self.weight_spans = network.weight_spans
+        if self.lazy_tables:
+            tables = set(network.table_names)
+            self.weight_spans = [
+                network.layout.offsets[name]
+                for name in network.weight_names
+                if name not in tables
+            ]
 
     def _loss_and_grad(self, x, packing, y, rng, **kwargs):
         """The network's loss and gradient on a batch.
@@ -156,12 +178,7 @@ class SequenceTask(_Task):
 
     def epoch(self, rng):
         """Yield the indices of the sequences of each batch."""
-        n = len(self.data.seqs)
-        # One batch of everything: the order changes nothing but rounding.
-        shuffle = self.shuffle and self.batch_size < n
-        idx = rng.permutation(n) if shuffle else np.arange(n)
-        for start in range(0, n, self.batch_size):
-            yield idx[start : start + self.batch_size]
+        return minibatches(len(self.data.seqs), self.batch_size, self.shuffle, rng)
 
     def loss_and_grad(self, idx, rng):
         """Loss, gradient, norm, sequences, targets and table rows of ``idx``.
@@ -257,3 +274,102 @@ class StreamTask(_Task):
             return B, min(B * length, usable)
 
         return windows(seq_length), windows(SCORE_CHUNK) if early_stopping else None
+
+
+@dataclasses.dataclass
+class Pairs:
+    """Sources and their output sequences, with per-sample weights.
+
+    Attributes
+    ----------
+    seqs : Ragged or ndarray
+        The source sequences, or one vector per sample (``(n, n_features)``).
+    outputs : Ragged
+        Output codes ``1 ..`` of each sample (possibly empty).
+    weights : ndarray of shape (n,) or None
+    form : str
+        The form of the outputs (see :data:`~skrnn._targets.OUTPUT_FORMS`).
+    """
+
+    seqs: object
+    outputs: object
+    weights: np.ndarray = None
+    form: str = "tokens"
+
+    def subset(self, idx):
+        """The samples ``idx``."""
+        weights = None if self.weights is None else self.weights[idx]
+        return Pairs(
+            self.seqs[idx] if self.vectors else self.seqs.subset(idx),
+            self.outputs.subset(idx),
+            weights,
+            self.form,
+        )
+
+    @property
+    def vectors(self):
+        """bool: whether the sources are vectors."""
+        return isinstance(self.seqs, np.ndarray)
+
+    def sources(self, idx):
+        """The engine's input of the samples ``idx``: ``(x, packing)``."""
+        if self.vectors:
+            return self.seqs[idx], None
+        rows, packing = self.seqs.pack(idx)
+        return self.seqs.data[rows], packing
+
+    def output_codes(self, idx):
+        """The output codes of the samples ``idx``, a list of arrays."""
+        outputs = self.outputs
+        return [
+            outputs.data[s : s + n]
+            for s, n in zip(
+                outputs.starts[idx].tolist(), outputs.lengths[idx].tolist(), strict=True
+            )
+        ]
+
+
+class PairTask(_Task):
+    """Minibatches of sources and output sequences, under teacher forcing.
+
+    The loss is the mean cross-entropy over the output steps of the batch
+    (each output's END included), each step weighted by its sample's weight.
+
+    Parameters
+    ----------
+    data : Pairs
+    batch_size : int
+    shuffle : bool
+    **kwargs
+        Those of :class:`_Task`.
+    """
+
+    def __init__(self, network, params, data, *, batch_size, shuffle, **kwargs):
+        super().__init__(network, params, **kwargs)
+        self.data, self.batch_size, self.shuffle = data, batch_size, shuffle
+
+    def epoch(self, rng):
+        """Yield the indices of the samples of each batch."""
+        return minibatches(len(self.data.seqs), self.batch_size, self.shuffle, rng)
+
+    def loss_and_grad(self, idx, rng):
+        """Loss, gradient, norm, samples, output steps and None (no lazy rows)."""
+        x, packing = self.data.sources(idx)
+        targets = teacher_forcing(self.data.output_codes(idx))
+        n_steps = len(targets[1])
+        weights = None
+        normalizer = float(n_steps)
+        if self.data.weights is not None:
+            sequence, _ = padded_index(targets[2])
+            weights = self.data.weights[idx][sequence]
+            normalizer = float(weights.sum()) or 1.0  # every weight is 0
+        loss, grads = self.network.loss_and_grad(
+            self.params,
+            x,
+            packing,
+            targets,
+            weights=weights,
+            normalizer=normalizer,
+            rng=rng,
+        )
+        return (*self._regularize(loss, grads, normalizer), len(idx), n_steps, None)

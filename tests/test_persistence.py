@@ -58,6 +58,22 @@ def _tagger(Est):
     ]
 
 
+WORDS = ["cab", "bad", "abc", "dab", "cd", "a"]
+
+
+def _seq2seq(Est):
+    est = Est(**SMALL, bidirectional=True, attention="additive").fit(
+        WORDS, [w[::-1] for w in WORDS]
+    )
+    return est, lambda e: [
+        e.predict(WORDS),
+        e.predict_n_best(WORDS[:2], n_best=2),
+        e.log_likelihood(WORDS, WORDS),
+        e.transform(WORDS),
+        e.score(WORDS, WORDS),
+    ]
+
+
 def _generator(Est):
     est = Est(**SMALL, seq_length=8).fit(TEXT)
     return est, lambda e: [
@@ -93,6 +109,7 @@ FITTED = {
     "OneHotCharEncoder": _encoder,
     "RNNClassifier": _classifier,
     "RNNRegressor": _regressor,
+    "RNNSeq2Seq": _seq2seq,
     "RNNSequenceTagger": _tagger,
     "SlidingWindowTransformer": _windows,
     "TextTokenizer": _tokenizer,
@@ -179,6 +196,7 @@ def test_a_restored_model_trains_on_as_the_original(name, Est):
         "CharRNNGenerator": (TEXT,),
         "RNNClassifier": (X, (X[:, 0, 0] > 0).astype(int)),
         "RNNRegressor": (X, X[:, :, 0].mean(axis=1)),
+        "RNNSeq2Seq": (WORDS, WORDS),
         "RNNSequenceTagger": (X, (np.cumsum(X[:, :, 0], axis=1) > 0).astype(int)),
     }[name]
     est.partial_fit(*args)

@@ -11,18 +11,26 @@ beam search ``beam_size`` rows per source.
 
 Each source has a maximum number of output codes (``max_lengths``); at that
 length :data:`~.seq2seq.END` is the only choice left, so every output ends
-with it (and it is counted in the log-probability, not in the output).
+with it (and it is counted in the log-probability, not in the output). An
+optional minimum (``min_lengths``) bans END before it.
 """
 
 import numpy as np
 
+from .batched import CHUNK
 from .layers import dense_head
 from .losses import log_softmax
 from .sampling import sample_next
 from .seq2seq import END, START
 from .stepper import Stepper
 
-__all__ = ["DecoderStep", "Hypothesis", "beam_search", "decode_one_per_source"]
+__all__ = [
+    "DecoderStep",
+    "Hypothesis",
+    "beam_search",
+    "decode_one_per_source",
+    "decode_sources",
+]
 
 
 class DecoderStep:
@@ -74,15 +82,23 @@ class DecoderStep:
         self._stepper.select(rows)
 
 
-def _only_end(log_probs, rows):
-    """In place: at ``rows`` (sources at their maximum length) only END remains."""
+def _limit_lengths(log_probs, t, min_lengths, max_lengths):
+    """In place, at step ``t``: END banned before the minimum, alone at the maximum.
+
+    ``min_lengths`` and ``max_lengths`` are per row (None: no minimum).
+    """
+    if min_lengths is not None:
+        log_probs[t < min_lengths, END] = -np.inf
+    rows = t >= max_lengths
     if rows.any():
         end = log_probs[rows, END].copy()
         log_probs[rows] = -np.inf
         log_probs[rows, END] = end
 
 
-def decode_one_per_source(step, max_lengths, rng=None, temperature=0.0):
+def decode_one_per_source(
+    step, max_lengths, rng=None, temperature=0.0, min_lengths=None
+):
     """Greedy (``temperature=0``) or sampled decoding, one row per source.
 
     Parameters
@@ -94,6 +110,8 @@ def decode_one_per_source(step, max_lengths, rng=None, temperature=0.0):
     rng : numpy.random.Generator, default=None
         Needed when ``temperature > 0``.
     temperature : float, default=0.0
+    min_lengths : int ndarray of shape (B,), default=None
+        The fewest codes each output has before END (at most its maximum).
 
     Returns
     -------
@@ -110,7 +128,7 @@ def decode_one_per_source(step, max_lengths, rng=None, temperature=0.0):
     history = []
     for t in range(int(max_lengths.max()) + 1):
         log_probs = step.log_probs(codes)
-        _only_end(log_probs, ~done & (t >= max_lengths))
+        _limit_lengths(log_probs, t, min_lengths, max_lengths)
         codes = sample_next(log_probs, rng, temperature)
         total += np.where(done, 0.0, log_probs[np.arange(B), codes])
         history.append(np.where(done, END, codes))
@@ -148,7 +166,9 @@ class Hypothesis:
         )
 
 
-def beam_search(step, max_lengths, beam_size, *, length_penalty=1.0, n_best=1):
+def beam_search(
+    step, max_lengths, beam_size, *, length_penalty=1.0, n_best=1, min_lengths=None
+):
     """The ``n_best`` outputs of each source by beam search.
 
     Each source keeps ``beam_size`` live hypotheses. At every step each is
@@ -169,6 +189,8 @@ def beam_search(step, max_lengths, beam_size, *, length_penalty=1.0, n_best=1):
     length_penalty : float, default=1.0
     n_best : int, default=1
         At most ``beam_size``.
+    min_lengths : int ndarray of shape (B,), default=None
+        The fewest codes of each output (at most its maximum).
 
     Returns
     -------
@@ -187,7 +209,12 @@ def beam_search(step, max_lengths, beam_size, *, length_penalty=1.0, n_best=1):
     sources = np.arange(B)[:, None]
     for t in range(int(max_lengths.max()) + 1):
         log_probs = step.log_probs(codes)
-        _only_end(log_probs, np.repeat(t >= max_lengths, K))
+        _limit_lengths(
+            log_probs,
+            t,
+            None if min_lengths is None else np.repeat(min_lengths, K),
+            np.repeat(max_lengths, K),
+        )
         V = log_probs.shape[1]
         totals = (scores[:, :, None] + log_probs.reshape(B, K, V)).reshape(B, K * V)
         best = np.argsort(-totals, axis=1, kind="stable")[:, : 2 * K]
@@ -225,3 +252,84 @@ def _backtrack(tokens, parents, source, beam):
 def _hypothesis(codes, log_prob, length_penalty):
     length = len(codes) + 1
     return Hypothesis(codes, float(log_prob), float(log_prob) / length**length_penalty)
+
+
+def decode_sources(
+    network,
+    params,
+    sources,
+    max_lengths,
+    *,
+    beam_size=1,
+    n_best=1,
+    length_penalty=1.0,
+    temperature=0.0,
+    rng=None,
+    min_lengths=None,
+):
+    """Decode every source, :data:`~.batched.CHUNK` sources per pass.
+
+    Sequences go in :meth:`~.packing.Ragged.canonical_order`, so an output
+    does not depend on the other sources of the call (see
+    :mod:`~.batched`).
+
+    Parameters
+    ----------
+    network : Seq2SeqNetwork
+    params : ndarray of shape (network.layout.size,)
+    sources : Ragged or ndarray of shape (n, n_inputs)
+        Source sequences (every length at least 1), or vectors.
+    max_lengths : int ndarray of shape (n,)
+    beam_size : int, default=1
+        1 decodes greedily (or samples, with ``temperature > 0``).
+    n_best : int, default=1
+        Outputs per source (beam search only).
+    length_penalty : float, default=1.0
+        See :func:`beam_search`.
+    temperature : float, default=0.0
+        Sample with this temperature (``beam_size=1`` only).
+    rng : numpy.random.Generator, default=None
+    min_lengths : int ndarray of shape (n,), default=None
+        The fewest codes of each output (at most its maximum).
+
+    Returns
+    -------
+    list of list of Hypothesis
+        Per source, its outputs, best first.
+    """
+    vectors = isinstance(sources, np.ndarray)
+    n = len(sources)
+    order = np.arange(n) if vectors else sources.canonical_order()
+    found = [None] * n
+    for start in range(0, n, CHUNK):
+        idx = order[start : start + CHUNK]
+        if vectors:
+            x, packing = sources[idx], None
+        else:
+            rows, packing = sources.pack(idx)
+            x = sources.data[rows]
+        encoded, _ = network.encode(params, x, packing)
+        copies = np.repeat(np.arange(len(idx)), beam_size)
+        step = DecoderStep(network, params, encoded.take(copies))
+        lengths = max_lengths[idx]
+        least = None if min_lengths is None else min_lengths[idx]
+        if beam_size == 1:
+            outputs, log_probs = decode_one_per_source(
+                step, lengths, rng, temperature, least
+            )
+            chunk = [
+                [_hypothesis(o, lp, length_penalty)]
+                for o, lp in zip(outputs, log_probs, strict=True)
+            ]
+        else:
+            chunk = beam_search(
+                step,
+                lengths,
+                beam_size,
+                length_penalty=length_penalty,
+                n_best=n_best,
+                min_lengths=least,
+            )
+        for i, hypotheses in zip(idx.tolist(), chunk, strict=True):
+            found[i] = hypotheses
+    return found

@@ -379,3 +379,52 @@ def _working_bytes(network, options, train_batch, forward_batch):
         )
         working = max(working, forward)
     return working
+
+
+def estimate_seq2seq_fit_bytes(
+    encoder,
+    decoder,
+    *,
+    attention_size,
+    n_sequences,
+    source_steps,
+    target_steps,
+    **training,
+):
+    """Peak bytes of training an encoder-decoder, an upper bound.
+
+    The encoder's and the decoder's own estimates (:func:`estimate_fit_bytes`;
+    the decoder with the output layer as a head on every step), plus the
+    attention's arrays over padded batches.
+
+    Parameters
+    ----------
+    encoder : dict or None
+        The encoder, as :func:`estimate_fit_bytes`'s network keywords with
+        ``n_rows`` (None for vector input).
+    decoder : dict
+        The same for the decoder.
+    attention_size : int or None
+        The attention's hidden size of each query and source step (0 for
+        dot and general attention, None without attention).
+    n_sequences, source_steps, target_steps : int
+        Samples of the largest batch, and the longest source and target.
+    **training
+        ``solver``, ``param_copies`` and ``copies_between_batches``.
+
+    Returns
+    -------
+    n_bytes, n_params : int
+    """
+    n_bytes, n_params = 0, 0
+    for part in (encoder, decoder):
+        if part is not None:
+            b, p = estimate_fit_bytes(**part, n_sequences=n_sequences, **training)
+            n_bytes, n_params = n_bytes + b, n_params + p
+    if attention_size is not None:
+        width = decoder["hidden_size"]
+        pairs = n_sequences * source_steps * target_steps
+        values = pairs * (4 + 2 * attention_size)  # scores, weights, gradients
+        values += 6 * n_sequences * (source_steps + target_steps) * width
+        n_bytes += values * np.dtype(decoder.get("dtype", np.float32)).itemsize
+    return n_bytes, n_params

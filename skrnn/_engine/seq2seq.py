@@ -276,6 +276,11 @@ class Seq2SeqNetwork:
         return views, encoder, views["decoder"]
 
     @property
+    def table_names(self):
+        """list: no token table is updated lazily (every gradient is dense)."""
+        return []
+
+    @property
     def weight_spans(self):
         """list of (int, int): the weight matrices' spans in the flat buffer."""
         spans = []
