@@ -287,7 +287,7 @@ def _read_outputs(Y, n_samples):
     return list(Y), "tokens"
 
 
-def output_sequences(Y, n_samples, vocabulary=None, form=None):
+def output_sequences(Y, n_samples, vocabulary=None, form=None, given=None):
     """Output sequences as codes, and the vocabulary a fit records.
 
     Parameters
@@ -299,6 +299,10 @@ def output_sequences(Y, n_samples, vocabulary=None, form=None):
         start or a later ``partial_fit``); None when the fit learns it.
     form : str or None
         The form of ``Y`` the kept vocabulary was learned from.
+    given : sequence or None
+        Every output symbol, for a fit that learns the vocabulary (the first
+        ``partial_fit``'s ``target_vocabulary``): the vocabulary is these
+        (a str is its characters), and ``Y`` may hold only them.
 
     Returns
     -------
@@ -309,6 +313,8 @@ def output_sequences(Y, n_samples, vocabulary=None, form=None):
     """
     documents, found = _read_outputs(Y, n_samples)
     chars = found == "chars"
+    if given is not None:
+        vocabulary, form = build_vocabulary([list(given)], chars), found
     if vocabulary is None:
         vocabulary = build_vocabulary(documents, chars)
         if len(vocabulary) == 0:
@@ -325,8 +331,9 @@ def output_sequences(Y, n_samples, vocabulary=None, form=None):
             raise ValueError(
                 f"y holds {len(unseen)} symbol(s) the model has no output for: "
                 f"{', '.join(unseen[:10])}. A warm start or partial_fit keeps "
-                "the first fit's target_vocabulary_; refit with warm_start=False "
-                "to learn new symbols."
+                "the first fit's target_vocabulary_ (give every symbol to the "
+                "first partial_fit as target_vocabulary=); refit with "
+                "warm_start=False to learn new symbols."
             )
     encoded = encode_documents(documents, vocabulary, chars, "error")
     codes = Ragged(encoded.data.astype(np.intp) + 1, encoded.starts, encoded.lengths)

@@ -250,22 +250,30 @@ n_iter_, t_
         return self._fit(X, y, sample_weight, incremental=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(self, X, y, sample_weight=None, target_vocabulary=None):
         """One epoch over ``X`` and ``y`` (MLP's partial_fit rules).
 
-        The first call learns ``target_vocabulary_`` from ``y``; later calls
-        keep it, and a symbol outside it is an error.
+        The first call learns ``target_vocabulary_``: the symbols of
+        ``target_vocabulary`` when given, else those of its ``y``; later
+        calls keep it, and a symbol outside it is an error.
 
         Parameters
         ----------
         X, y, sample_weight
             As in :meth:`fit`.
+        target_vocabulary : sequence of symbols or str, default=None
+            Every output symbol (a str: its characters), as ``classes`` of
+            :meth:`RNNClassifier.partial_fit`: give it on the first call
+            when the first chunk of ``y`` may lack some. Later calls may
+            pass it again, equal to ``target_vocabulary_``.
 
         Returns
         -------
         self : RNNSeq2Seq
         """
-        return self._fit(X, y, sample_weight, incremental=True)
+        return self._fit(
+            X, y, sample_weight, incremental=True, classes=target_vocabulary
+        )
 
     def _check_params(self):
         super()._check_params()
@@ -301,11 +309,15 @@ n_iter_, t_
     def _prepare_fit(self, X, y, sample_weight, first_pass, classes):
         check_y_present(self, y)
         seqs, fitted = self._sources(X, reset=first_pass)
-        kept = (
-            {}
-            if first_pass
-            else {"vocabulary": self.target_vocabulary_, "form": self._target_form}
-        )
+        kept = {"given": classes}
+        if not first_pass and classes is not None:
+            if sorted(set(classes)) != self.target_vocabulary_.tolist():
+                raise ValueError(
+                    "target_vocabulary is not the target_vocabulary_ of the "
+                    "first call to partial_fit."
+                )
+        if not first_pass:
+            kept = {"vocabulary": self.target_vocabulary_, "form": self._target_form}
         outputs, targets = output_sequences(y, len(seqs), **kept)
         fitted.update(targets)
         longest_output = int(outputs.lengths.max())

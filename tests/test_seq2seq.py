@@ -3,7 +3,7 @@
 
 scikit-learn's common checks run in tests/test_common.py (on outputs of one
 symbol); the engine's gradients, decoding and PyTorch parity in
-tests/engine/test_seq2seq*.py and tests/engine/test_decoding.py.
+tests/engine/test_seq2seq_*.py and tests/engine/test_decoding.py.
 """
 
 import pickle

@@ -13,15 +13,18 @@ state ``tanh([c_t; q_t] W_c)`` is what the output layer reads. Scores:
   ``v_a . tanh(q_t W_aq + m_s W_ak)``, ``W_aq`` ``(Q, A)``, ``W_ak``
   ``(E, A)``, ``v_a`` ``(A,)``.
 
-Everything works on padded batches: queries ``(B, T_q, Q)``, memory
-``(B, T_k, E)`` with a boolean ``memory_mask`` ``(B, T_k)`` of the real source
-steps. A masked step gets weight 0 (its score is ``-inf`` before the
-softmax), so padding never enters a number; padded query rows are computed
-and simply receive no gradient. All queries of a batch are one batched
-product, so the decoder's recurrence does not wait on attention (there is no
-input feeding): the whole target side is one call in training, and one call
-per step in decoding, where the memory's projection (the *keys*, see
-:meth:`Attention.keys`) is computed once per source.
+Two parts. :meth:`Attention.attend` scores and weighs over padded batches:
+queries ``(B, T_q, Q)``, memory ``(B, T_k, E)`` with a boolean
+``memory_mask`` ``(B, T_k)`` of the real source steps; a masked step gets
+weight 0 (its score is ``-inf`` before the softmax), so padding never enters
+a number, and padded query rows are computed and receive no gradient.
+:meth:`Attention.combine` is a dense layer over rows (the real target steps
+only, packed: at these sizes its products are most of the cost). All queries
+of a batch are one batched product, so the decoder's recurrence does not
+wait on attention (there is no input feeding): the whole target side is one
+call in training, and one call per step in decoding, where the memory's
+projection (the *keys*, see :meth:`Attention.keys`) is computed once per
+source.
 """
 
 import numpy as np
@@ -35,7 +38,7 @@ SCORES = ("dot", "general", "additive")
 
 
 class AttentionCache:
-    """What :meth:`Attention.backward` needs from a forward pass.
+    """What :meth:`Attention.attend_backward` needs from :meth:`Attention.attend`.
 
     Attributes
     ----------
@@ -43,28 +46,15 @@ class AttentionCache:
         The inputs and the memory's projection (see :meth:`Attention.keys`).
     weights : ndarray of shape (B, T_q, T_k)
         The attention weights (0 on masked steps).
-    combined_input : ndarray of shape (B, T_q, E + Q)
-        ``[c_t; q_t]``.
-    output : ndarray of shape (B, T_q, Q)
-        The attentional states.
     hidden : ndarray of shape (B, T_q, T_k, A) or None
         ``'additive'``: ``tanh(q_t W_aq + m_s W_ak)``.
     """
 
-    __slots__ = (
-        "queries",
-        "memory",
-        "keys",
-        "weights",
-        "combined_input",
-        "output",
-        "hidden",
-    )
+    __slots__ = ("queries", "memory", "keys", "weights", "hidden")
 
-    def __init__(self, queries, memory, keys, weights, combined_input, output, hidden):
+    def __init__(self, queries, memory, keys, weights, hidden):
         self.queries, self.memory, self.keys = queries, memory, keys
-        self.weights, self.combined_input = weights, combined_input
-        self.output, self.hidden = output, hidden
+        self.weights, self.hidden = weights, hidden
 
 
 class Attention:
@@ -135,10 +125,10 @@ class Attention:
         """
         if self.score == "dot":
             return memory
-        return memory @ views["W_a" if self.score == "general" else "W_ak"]
+        return _dense(memory, views["W_a" if self.score == "general" else "W_ak"])
 
-    def forward(self, views, queries, memory, keys, memory_mask, need_cache=False):
-        """Attentional states of every query.
+    def attend(self, views, queries, memory, keys, memory_mask, need_cache=False):
+        """The context of every query: the weighted sum of the memory.
 
         Parameters
         ----------
@@ -153,53 +143,43 @@ class Attention:
 
         Returns
         -------
-        output : ndarray of shape (B, T_q, Q)
-            ``tanh([c_t; q_t] W_c)``.
+        context : ndarray of shape (B, T_q, E)
         weights : ndarray of shape (B, T_q, T_k)
             The attention weights (each row sums to 1; 0 on masked steps).
         cache : AttentionCache or None
         """
         hidden = None
         if self.score == "additive":
-            projected = queries @ views["W_aq"]
+            projected = _dense(queries, views["W_aq"])
             hidden = np.tanh(projected[:, :, None, :] + keys[:, None, :, :])
             scores = hidden @ views["v_a"]
         else:
             scores = queries @ np.swapaxes(keys, 1, 2)
         weights = _masked_softmax(scores, memory_mask)
         context = weights @ memory
-        combined_input = np.concatenate([context, queries], axis=2)
-        output = np.tanh(combined_input @ views["W_c"])
         cache = None
         if need_cache:
-            cache = AttentionCache(
-                queries, memory, keys, weights, combined_input, output, hidden
-            )
-        return output, weights, cache
+            cache = AttentionCache(queries, memory, keys, weights, hidden)
+        return context, weights, cache
 
-    def backward(self, views, cache, d_output, grad_views):
-        """Gradients with respect to the queries, the memory and the weights.
+    def attend_backward(self, views, cache, d_context, grad_views):
+        """Gradients of :meth:`attend` with respect to the queries and the memory.
 
         Parameters
         ----------
         views : dict of str to ndarray
         cache : AttentionCache
-        d_output : ndarray of shape (B, T_q, Q)
-            Gradient with respect to the attentional states (0 on padded
-            query rows).
+        d_context : ndarray of shape (B, T_q, E)
+            0 on padded query rows.
         grad_views : dict of str to ndarray
-            This attention's gradients (written, not added to).
+            This attention's gradients: those of the score's parameters are
+            written.
 
         Returns
         -------
         d_queries : ndarray of shape (B, T_q, Q)
         d_memory : ndarray of shape (B, T_k, E)
         """
-        E = self.memory_size
-        d_pre = d_output * (1.0 - cache.output * cache.output)
-        _sum_of_products(cache.combined_input, d_pre, out=grad_views["W_c"])
-        d_combined = d_pre @ views["W_c"].T
-        d_context, d_queries = d_combined[:, :, :E], d_combined[:, :, E:]
         weights, memory = cache.weights, cache.memory
         d_weights = d_context @ np.swapaxes(memory, 1, 2)
         d_memory = np.swapaxes(weights, 1, 2) @ d_context
@@ -207,25 +187,25 @@ class Attention:
             d_weights - np.sum(d_weights * weights, axis=2, keepdims=True)
         )
         if self.score == "additive":
-            d_keys = self._additive_backward(
-                views, cache, d_scores, d_queries, grad_views
+            d_queries, d_keys = self._additive_backward(
+                views, cache, d_scores, grad_views
             )
         else:
-            d_queries += d_scores @ cache.keys
+            d_queries = d_scores @ cache.keys
             d_keys = np.swapaxes(d_scores, 1, 2) @ cache.queries
         if self.score == "dot":
             d_memory += d_keys
         else:
             W_k = "W_a" if self.score == "general" else "W_ak"
             _sum_of_products(memory, d_keys, out=grad_views[W_k])
-            d_memory += d_keys @ views[W_k].T
+            d_memory += _dense(d_keys, views[W_k].T)
         return d_queries, d_memory
 
-    def _additive_backward(self, views, cache, d_scores, d_queries, grad_views):
-        """Backward through ``v_a . tanh(q W_aq + k)``; returns the keys' gradient.
+    def _additive_backward(self, views, cache, d_scores, grad_views):
+        """Backward through ``v_a . tanh(q W_aq + k)``.
 
-        Writes the gradients of ``v_a`` and ``W_aq``, and adds the queries'
-        part to ``d_queries`` in place.
+        Writes the gradients of ``v_a`` and ``W_aq``; returns those of the
+        queries and the keys.
         """
         hidden = cache.hidden
         np.einsum("bqk,bqka->a", d_scores, hidden, out=grad_views["v_a"])
@@ -233,8 +213,39 @@ class Attention:
         d_hidden *= 1.0 - hidden * hidden
         d_projected = d_hidden.sum(axis=2)
         _sum_of_products(cache.queries, d_projected, out=grad_views["W_aq"])
-        d_queries += d_projected @ views["W_aq"].T
-        return d_hidden.sum(axis=1)
+        return _dense(d_projected, views["W_aq"].T), d_hidden.sum(axis=1)
+
+    def combine(self, views, context, queries):
+        """The attentional states ``tanh([c; q] W_c)`` of rows.
+
+        Parameters
+        ----------
+        views : dict of str to ndarray
+        context : ndarray of shape (n, E)
+        queries : ndarray of shape (n, Q)
+
+        Returns
+        -------
+        output : ndarray of shape (n, Q)
+        combined_input : ndarray of shape (n, E + Q)
+            ``[c; q]``, for :meth:`combine_backward`.
+        """
+        combined_input = np.concatenate([context, queries], axis=1)
+        return np.tanh(combined_input @ views["W_c"]), combined_input
+
+    def combine_backward(self, views, combined_input, output, d_output, grad_views):
+        """Gradients of :meth:`combine`; writes that of ``W_c``.
+
+        Returns
+        -------
+        d_context : ndarray of shape (n, E)
+        d_queries : ndarray of shape (n, Q)
+        """
+        d_pre = d_output * (1.0 - output * output)
+        np.matmul(combined_input.T, d_pre, out=grad_views["W_c"])
+        d_combined = d_pre @ views["W_c"].T
+        E = self.memory_size
+        return d_combined[:, :E], d_combined[:, E:]
 
 
 def _masked_softmax(scores, memory_mask):
@@ -244,6 +255,16 @@ def _masked_softmax(scores, memory_mask):
     weights = np.exp(scores)
     weights /= weights.sum(axis=2, keepdims=True)
     return weights
+
+
+def _dense(x, W):
+    """``x @ W`` for ``x`` of shape ``(B, T, n)``: one 2-D product, not ``B``.
+
+    NumPy runs a 3-D times 2-D product as a stack of ``B`` small products
+    (several times slower at these sizes, and more with a transposed ``W``).
+    """
+    B, T, n = x.shape
+    return (x.reshape(B * T, n) @ W).reshape(B, T, W.shape[1])
 
 
 def _sum_of_products(inputs, d_outputs, out):

@@ -66,14 +66,14 @@ class DecoderStep:
         state = self._stepper.step(codes)
         attention, encoded = self.network.attention, self._encoded
         if attention is not None:
-            state, _, _ = attention.forward(
+            context, _, _ = attention.attend(
                 self._views,
                 state[:, None, :],
                 encoded.memory,
                 encoded.keys,
                 encoded.memory_mask,
             )
-            state = state[:, 0]
+            state, _ = attention.combine(self._views, context[:, 0], state)
         logits = dense_head(state, self._views["W_hy"], self._views["b_y"])
         return log_softmax(logits.astype(np.float64))
 

@@ -434,7 +434,7 @@ class Seq2SeqNetwork:
         index = padded_index(decoder_packing)
         if self.attention is not None:
             queries = _pad(out, decoder_packing, index)
-            attended, weights, att_cache = self.attention.forward(
+            context, weights, attended = self.attention.attend(
                 views,
                 queries,
                 encoded.memory,
@@ -442,7 +442,8 @@ class Seq2SeqNetwork:
                 encoded.memory_mask,
                 need_cache=need_cache,
             )
-            out = attended[index]
+            out, combined_input = self.attention.combine(views, context[index], out)
+            att_cache = (attended, combined_input, out)
         mask = DropoutRates(output=self.output_dropout).output_mask(
             out.shape, self.dtype, rng
         )
@@ -479,12 +480,18 @@ class Seq2SeqNetwork:
             d_out *= mask
         d_memory = None
         if att_cache is not None:
-            d_attended = np.zeros_like(att_cache.output)
-            d_attended[index] = d_out
-            d_queries, d_memory = self.attention.backward(
-                views, att_cache, d_attended, grad_views
+            attended, combined_input, attentional = att_cache
+            d_context_rows, d_out = self.attention.combine_backward(
+                views, combined_input, attentional, d_out, grad_views
             )
-            d_out = d_queries[index]
+            d_context = np.zeros(
+                attended.weights.shape[:2] + (d_context_rows.shape[1],), d_out.dtype
+            )
+            d_context[index] = d_context_rows
+            d_queries, d_memory = self.attention.attend_backward(
+                views, attended, d_context, grad_views
+            )
+            d_out = d_out + d_queries[index]
         d_decoder[...], _, dh0, dc0 = self.decoder.backward(decoder, dec_cache, d_out)
         if self.vector_input:
             self._vector_backward(views, grad_views, enc_cache, dh0, dc0)

@@ -172,16 +172,26 @@ def test_attention_gradients_and_masking(score):
     def run(memory=memory, need_cache=False):
         views = layout.views(params)
         keys = attention.keys(views, memory)
-        return attention.forward(views, queries, memory, keys, mask, need_cache)
+        context, weights, cache = attention.attend(
+            views, queries, memory, keys, mask, need_cache
+        )
+        rows = (context.reshape(-1, Q), queries.reshape(-1, Q))
+        output, combined_input = attention.combine(views, *rows)
+        return output.reshape(B, T_q, Q), weights, (cache, combined_input, output)
 
     def objective():
         return float(np.sum(run()[0] * upstream))
 
-    output, weights, cache = run(need_cache=True)
+    output, weights, (cache, combined_input, rows) = run(need_cache=True)
     grads = layout.zeros()
-    d_queries, d_memory = attention.backward(
-        layout.views(params), cache, upstream, layout.views(grads)
+    views, grad_views = layout.views(params), layout.views(grads)
+    d_context, d_query_rows = attention.combine_backward(
+        views, combined_input, rows, upstream.reshape(-1, Q), grad_views
     )
+    d_queries, d_memory = attention.attend_backward(
+        views, cache, d_context.reshape(B, T_q, Q), grad_views
+    )
+    d_queries += d_query_rows.reshape(B, T_q, Q)
     for analytic, array in ((grads, params), (d_queries, queries), (d_memory, memory)):
         numeric = numerical_gradient(objective, array, np.arange(array.size))
         assert relative_error(analytic.reshape(-1), numeric) < TOL
