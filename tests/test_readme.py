@@ -31,3 +31,13 @@ def test_readme_words_example_runs():
     assert namespace["sentiment"].predict(["a funny film"]).shape == (1,)
     tags = namespace["tagger"].predict([["The", "dog", "sat"]])
     assert [len(t) for t in tags] == [3]
+
+
+def test_readme_seq2seq_example_runs(capsys):
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    seq2seq = [b for b in blocks if "RNNSeq2Seq" in b]
+    assert len(seq2seq) == 1, "the README shows the encoder-decoder in one block"
+    namespace = {}
+    exec(compile(seq2seq[0], str(README), "exec"), namespace)
+    assert namespace["model"].predict(["spot", "opts"]) == ["tops", "stpo"]
+    assert capsys.readouterr().out.startswith("['pots']")
