@@ -28,10 +28,11 @@ may end mid-epoch, like the reference, to within one chunk).
 
 Decoding and scores
 -------------------
-Greedy (``--beam 1``) or beam search, an output cut at ``len(word) + 10``
-phonemes; WER and PER against every listed pronunciation. Dev is scored
-after every epoch (not counted as training time); the split of
-``--evaluate`` once at the end, with the time of decoding it.
+Greedy, an output cut at ``len(word) + 10`` phonemes; WER and PER against
+every listed pronunciation. Dev is scored after every epoch (not counted as
+training time); the split of ``--evaluate`` once at the end, greedily and,
+with ``--beam K``, also by beam search of width K, each with the time of
+decoding it.
 
 Usage::
 
@@ -105,7 +106,6 @@ def make_model(args):
         alpha=0.0,
         clip_norm=None,
         batch_size=BATCH,
-        beam_size=args.beam,
         max_length=lambda n: n + 10,
         random_state=args.seed,
     )
@@ -148,11 +148,13 @@ def train(model, data, budget, chunk, seed):
         )
 
 
-def score(model, split):
+def score(model, split, beam=1):
     """WER and PER of ``model`` on a split, and the seconds decoding took."""
+    model.set_params(beam_size=beam)
     begin = time.perf_counter()
     predictions = model.predict(split["words"])
     seconds = time.perf_counter() - begin
+    model.set_params(beam_size=1)
     return dict(g2p_scores(predictions, split["pronunciations"]), seconds=seconds)
 
 
@@ -210,6 +212,7 @@ def run(args, data_home):
         )
         records.append(dict(record, dev_wer=dev["wer"], dev_per=dev["per"]))
     final = dev if args.evaluate == "dev" else score(model, data["test"])
+    beam = score(model, data[args.evaluate], args.beam) if args.beam > 1 else None
     seconds = sum(r["seconds"] for r in records)
     result = dict(
         bench="g2p_skrnn",
@@ -220,6 +223,9 @@ def run(args, data_home):
         n_words=final["n_words"],
         decode_seconds=final["seconds"],
         beam=args.beam,
+        beam_wer=None if beam is None else beam["wer"],
+        beam_per=None if beam is None else beam["per"],
+        beam_decode_seconds=None if beam is None else beam["seconds"],
         train_seconds=seconds,
         epochs=sum(r["fraction"] for r in records),
         tokens_per_second=sum(r["tokens"] for r in records) / seconds,
