@@ -42,7 +42,9 @@ from ._engine.packing import Ragged
 from ._tokens import build_vocabulary, encode_documents
 
 __all__ = [
+    "check_outputs",
     "check_partial_fit_classes",
+    "check_target_vocabulary",
     "check_y_present",
     "encode_labels",
     "decode_output",
@@ -246,9 +248,17 @@ def regression_targets(y, dtype, n_outputs=None):
 OUTPUT_FORMS = ("chars", "tokens", "symbols")
 
 
+def _ndim(y):
+    """``np.ndim(y)``; None for nested sequences of different lengths."""
+    try:
+        return np.ndim(y)
+    except ValueError:  # NumPy >= 1.24: an inhomogeneous shape
+        return None
+
+
 def _is_symbol(y):
     """A scalar that is not a str: one symbol (a number counts as a symbol)."""
-    return np.ndim(y) == 0 and not isinstance(y, str)
+    return _ndim(y) == 0 and not isinstance(y, str)
 
 
 def _read_outputs(Y, n_samples):
@@ -258,6 +268,7 @@ def _read_outputs(Y, n_samples):
     characters), every entry a sequence of symbols (a list or a 1-D array),
     or every entry one symbol (a 1-D array of labels: outputs of one symbol).
     """
+    _check_not_masked(Y, "y")
     array = None
     if not isinstance(Y, (str, list, tuple)):  # an array-like: its rows
         array = np.asarray(Y, dtype=object)
@@ -278,13 +289,24 @@ def _read_outputs(Y, n_samples):
     if all(_is_symbol(y) for y in Y):
         return [[y] for y in np.asarray(Y, dtype=object).tolist()], "symbols"
     for i, y in enumerate(Y):
-        if is_str[i] or np.ndim(y) != 1:
+        if is_str[i] or _ndim(y) != 1:
             raise ValueError(
                 f"y[{i}] is not a sequence of symbols: y holds either str "
                 "(characters) for every sample, sequences of symbols (e.g. "
                 "['HH', 'AH0']) for every sample, or one symbol for every sample."
             )
+        _check_not_masked(y, f"y[{i}]")
     return list(Y), "tokens"
+
+
+def _check_not_masked(y, name):
+    """Refuse a masked array with masked values (never read what is under them)."""
+    if isinstance(y, np.ma.MaskedArray) and np.ma.getmaskarray(y).any():
+        raise TypeError(
+            f"{name} is a masked array with masked values; output symbols are "
+            "all present (the data under a mask is never read): pass the "
+            "symbols that are present."
+        )
 
 
 def output_sequences(Y, n_samples, vocabulary=None, form=None, given=None):
@@ -314,17 +336,13 @@ def output_sequences(Y, n_samples, vocabulary=None, form=None, given=None):
     documents, found = _read_outputs(Y, n_samples)
     chars = found == "chars"
     if given is not None:
-        vocabulary, form = build_vocabulary([list(given)], chars), found
+        vocabulary, form = check_target_vocabulary(given, chars), found
     if vocabulary is None:
         vocabulary = build_vocabulary(documents, chars)
         if len(vocabulary) == 0:
             raise ValueError("Every sequence of y is empty: there is nothing to learn.")
-    elif found != form:
-        raise ValueError(
-            f"The model was fitted on y of {_FORM_NAMES[form]}; this y holds "
-            f"{_FORM_NAMES[found]}."
-        )
     else:
+        _check_form(found, form)
         seen = set(build_vocabulary(documents, chars).tolist())
         unseen = sorted(map(repr, seen - set(vocabulary.tolist())))
         if unseen:
@@ -338,6 +356,73 @@ def output_sequences(Y, n_samples, vocabulary=None, form=None, given=None):
     encoded = encode_documents(documents, vocabulary, chars, "error")
     codes = Ragged(encoded.data.astype(np.intp) + 1, encoded.starts, encoded.lengths)
     return codes, {"target_vocabulary_": vocabulary, "_target_form": found}
+
+
+def check_target_vocabulary(given, chars):
+    """``target_vocabulary`` as a vocabulary, or an error that names it.
+
+    Parameters
+    ----------
+    given : str, set or 1-D sequence of symbols
+        Every output symbol (a str: its characters).
+    chars : bool
+        Whether ``y`` holds str: the symbols are then characters.
+
+    Returns
+    -------
+    ndarray
+        The sorted, distinct symbols (as :func:`output_sequences` records).
+    """
+    if isinstance(given, (str, set, frozenset)):
+        symbols = list(given)
+    else:
+        try:
+            array = np.asarray(given, dtype=object)
+        except ValueError:  # nested sequences of different lengths
+            array = None
+        if array is None or array.ndim != 1:
+            raise TypeError(
+                "target_vocabulary must be a str (its characters) or a 1-D "
+                f"sequence of symbols; got {type(given).__name__}"
+                + ("" if array is None else f" of shape {array.shape}")
+                + "."
+            )
+        symbols = array.tolist()
+    if not symbols:
+        raise ValueError("target_vocabulary is empty: give every output symbol.")
+    if chars:
+        other = [s for s in symbols if not (isinstance(s, str) and len(s) == 1)]
+        if other:
+            raise ValueError(
+                "target_vocabulary must hold characters (str of length 1) for a "
+                f"y of str; got {', '.join(map(repr, other[:5]))}."
+            )
+    try:
+        return build_vocabulary([symbols], chars)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(
+            f"target_vocabulary holds a value that is no symbol: {exc}"
+        ) from None
+
+
+def check_outputs(Y, n_samples, form):
+    """Raise an error unless ``Y`` is output sequences of ``form`` (``score``'s y).
+
+    As :func:`output_sequences` checks ``Y`` for a fitted model, but any
+    valid symbol may appear (one outside the vocabulary is just not what
+    the model outputs).
+    """
+    documents, found = _read_outputs(Y, n_samples)
+    _check_form(found, form)
+    build_vocabulary(documents, found == "chars")  # the symbols' checks
+
+
+def _check_form(found, form):
+    if found != form:
+        raise ValueError(
+            f"The model was fitted on y of {_FORM_NAMES[form]}; this y holds "
+            f"{_FORM_NAMES[found]}."
+        )
 
 
 _FORM_NAMES = {

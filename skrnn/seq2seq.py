@@ -8,15 +8,25 @@ from sklearn.base import TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._base import ARCHITECTURE_PARAMS, TOKEN_PARAMETER_CONSTRAINTS, BaseRNN, FitPlan
+from ._base import (
+    _SIZE_PARAMS,
+    ARCHITECTURE_PARAMS,
+    TOKEN_PARAMETER_CONSTRAINTS,
+    BaseRNN,
+    FitPlan,
+    _short,
+)
 from ._engine.batched import CHUNK
 from ._engine.decoding import decode_sources
 from ._engine.memory import estimate_seq2seq_fit_bytes, optimizer_arrays
 from ._engine.seq2seq import Seq2SeqNetwork, teacher_forcing
-from ._memory import check_memory, format_bytes, format_count
+from ._memory import check_memory, format_bytes, format_count, format_int
 from ._param_validation import Interval, StrOptions, _fit_context
 from ._sequences import check_finite_output, check_sequences
 from ._targets import (
+    cast_weights,
+    check_outputs,
+    check_target_vocabulary,
     check_y_present,
     decode_output,
     output_sequences,
@@ -284,9 +294,15 @@ n_iter_, t_
             )
 
     def _sources(self, X, reset):
-        """The sources as a Ragged (or vectors), and the attributes a fit records."""
-        if self.vector_input:
-            X = check_array(X, dtype=self._dtype, input_name="X")
+        """The sources as a Ragged (or vectors), and the attributes a fit records.
+
+        A fitted model reads them as it was fitted (vectors or sequences, in
+        its network's dtype), whatever ``set_params`` changed since.
+        """
+        vectors = self.vector_input if reset else self._fit_X_form == "vectors"
+        dtype = self._dtype if reset else self._net.dtype
+        if vectors:
+            X = _check_vectors(X, dtype)
             fitted = {}
             if reset:
                 fitted = {
@@ -302,7 +318,7 @@ n_iter_, t_
                 )
             return X, fitted
         seqs, _, fitted = check_sequences(
-            self, _characters(X), reset=reset, dtype=self._dtype
+            self, _characters(X), reset=reset, dtype=dtype
         )
         return seqs, fitted
 
@@ -311,7 +327,9 @@ n_iter_, t_
         seqs, fitted = self._sources(X, reset=first_pass)
         kept = {"given": classes}
         if not first_pass and classes is not None:
-            if sorted(set(classes)) != self.target_vocabulary_.tolist():
+            chars = self._target_form == "chars"
+            given = check_target_vocabulary(classes, chars)
+            if given.tolist() != self.target_vocabulary_.tolist():
                 raise ValueError(
                     "target_vocabulary is not the target_vocabulary_ of the "
                     "first call to partial_fit."
@@ -326,7 +344,9 @@ n_iter_, t_
         fitted["max_target_length_"] = longest_output
         weights = None
         if sample_weight is not None:
-            weights = sample_weights(sample_weight, len(seqs)).astype(self._dtype)
+            weights = cast_weights(
+                sample_weights(sample_weight, len(seqs)), self._dtype
+            )
         n_inputs = seqs.shape[1] if self.vector_input else seqs.n_features
         n_targets = len(fitted["target_vocabulary_"]) + 1
         pairs = Pairs(seqs, outputs, weights, fitted["_target_form"])
@@ -403,13 +423,17 @@ n_iter_, t_
             param_copies=checkpoint * (1 if first_pass else 2),
             copies_between_batches=checkpoint,
         )
+        # the size parameters, as BaseRNN's check names them
+        own = self.get_params(deep=False)
+        names = _SIZE_PARAMS + (("attention_size",) if attention_size else ())
+        sizes = ", ".join(f"{n}={_short(own[n])}" for n in names if n in own)
         check_memory(
             n_bytes,
-            f"A fit of RNNSeq2Seq(hidden_size={self.hidden_size}, num_layers="
-            f"{self.num_layers}) with {plan.n_outputs - 1} output symbols and "
-            f"batches of {B} samples ({format_count(n_params)} parameters, "
-            f"{format_bytes(n_params * spec['dtype'].itemsize)})",
-            "Lower hidden_size or num_layers (the weights), or batch_size.",
+            f"A fit of RNNSeq2Seq({sizes}) with {plan.n_outputs - 1} output "
+            f"symbols and batches of {B} samples ({format_count(n_params)} "
+            f"parameters, {format_bytes(n_params * spec['dtype'].itemsize)})",
+            "Lower hidden_size or num_layers (the weights), embedding_dim or "
+            "attention_size, or batch_size.",
         )
 
     def _load_pretrained(self, net, params, plan):
@@ -442,11 +466,15 @@ n_iter_, t_
         return score
 
     # -------------------------------------------------------------- decoding
-    def _length_limits(self, sources, longest_output=None, form=None):
+    def _length_limits(
+        self, sources, longest_output=None, form=None, beam_size=1, n_best=None
+    ):
         """The most (and fewest) symbols of each output, int arrays.
 
         ``longest_output`` and ``form`` stand for ``max_target_length_`` and
         the form of ``y`` (during a fit, for the scoring of early stopping).
+        A decoding with ``beam_size`` rows per source (for ``n_best``
+        outputs) that the machine cannot hold is refused.
 
         Returns
         -------
@@ -457,17 +485,23 @@ n_iter_, t_
             no minimum).
         """
         n = len(sources)
-        if (form or self._target_form) == "symbols":
-            ones = np.ones(n, dtype=np.intp)
-            return ones, ones
+        symbols = (form or self._target_form) == "symbols"
+        most = [1] * n if symbols else self._max_lengths(sources, longest_output)
+        self._check_decoding_memory(n, max(most, default=0), beam_size, n_best)
+        most = np.asarray(most, dtype=np.intp)
+        return most, (most if symbols else None)
+
+    def _max_lengths(self, sources, longest_output):
+        """``max_length`` of each source, a list of int."""
+        n = len(sources)
         limit = self.max_length
         if limit is None:
             if longest_output is None:
                 longest_output = self.max_target_length_
-            return np.full(n, 2 * longest_output, dtype=np.intp), None
+            return [2 * longest_output] * n
         if not callable(limit):
-            return np.full(n, int(limit), dtype=np.intp), None
-        if self.vector_input:
+            return [int(limit)] * n
+        if isinstance(sources, np.ndarray):
             raise ValueError(
                 "max_length is a function of the source's length, but with "
                 "vector_input=True a source has no length: give a number."
@@ -478,7 +512,27 @@ n_iter_, t_
                 "max_length(n) must return a non-negative int for every source "
                 f"length; got {lengths[:5]}."
             )
-        return np.asarray(lengths, dtype=np.intp), None
+        return [int(m) for m in lengths]
+
+    def _check_decoding_memory(self, n_sources, most, beam_size, n_best):
+        """Refuse, before decoding, outputs that the machine cannot hold.
+
+        Each row (``beam_size`` per source, a chunk of sources at a time)
+        keeps its code and back-pointer of every step (a lower bound).
+        """
+        rows = min(n_sources, CHUNK) * int(beam_size)
+        n_bytes = rows * 16 * (int(most) + 1)
+        beam = f"beam_size={format_int(beam_size)}"
+        if n_best is not None:  # a beam of max(beam_size, n_best)
+            beam = f"n_best={format_int(n_best)}, beam_size={self.beam_size}"
+        limit = self.max_length
+        limit = format_int(limit) if isinstance(limit, Integral) else repr(limit)
+        check_memory(
+            n_bytes,
+            f"Decoding outputs of up to {format_int(most)} symbols (max_length="
+            f"{limit}) with {beam}",
+            "Lower max_length or the beam, or decode fewer sources at a time.",
+        )
 
     def _fitted_sources(self, X):
         check_is_fitted(self)
@@ -487,7 +541,9 @@ n_iter_, t_
 
     def _decode(self, X, **how):
         sources = self._fitted_sources(X)
-        max_lengths, min_lengths = self._length_limits(sources)
+        max_lengths, min_lengths = self._length_limits(
+            sources, beam_size=how.get("beam_size", 1), n_best=how.get("n_best")
+        )
         return decode_sources(
             self._net,
             self._params,
@@ -649,11 +705,8 @@ n_iter_, t_
         float
         """
         predicted = self.predict(X)
+        check_outputs(y, len(predicted), self._target_form)
         expected = _as_list(y)
-        if len(expected) != len(predicted):
-            raise ValueError(
-                f"y has {len(expected)} output sequences but X has {len(predicted)}."
-            )
         hits = [_same(p, e) for p, e in zip(predicted, expected, strict=True)]
         weights = None
         if sample_weight is not None:
@@ -714,6 +767,24 @@ n_iter_, t_
         tags.input_tags.three_d_array = not self.vector_input
         tags.transformer_tags.preserves_dtype = [np.dtype(self.dtype).name]
         return tags
+
+
+def _check_vectors(X, dtype):
+    """``X`` as one vector per sample (vector_input=True), or an error saying so."""
+    if isinstance(X, np.ma.MaskedArray) and np.ma.getmaskarray(X).any():
+        raise TypeError(
+            "X is a masked array with masked values; with vector_input=True, X "
+            "is one vector per sample, every feature present (the data under a "
+            "mask is never read)."
+        )
+    try:
+        return check_array(X, dtype=dtype, input_name="X")
+    except (TypeError, ValueError) as exc:
+        error = TypeError if isinstance(exc, TypeError) else ValueError
+        raise error(
+            "With vector_input=True, X is one feature vector per sample, an "
+            f"array of shape (n_samples, n_features): {exc}"
+        ) from exc
 
 
 def _chunks(n):

@@ -13,7 +13,15 @@ RNNSequenceTagger, sequences of symbols (words) in every token form, of one
 or two columns, with known, rare and unseen symbols, and with an empty
 sequence, None, NaN, a number, an unhashable value or bytes among the str,
 a step of another column count, a mask, a str for a sequence, or too many
-dimensions. Every call must end in one of two ways:
+dimensions; to RNNSeq2Seq, sources in each of its forms (str read as
+characters, sequences of symbols, numeric sequences, one vector per sample)
+and output sequences y in each of theirs (str, sequences of symbols in
+lists, tuples, arrays or a table, one symbol per sample), valid or with one
+thing wrong: another count, a str among sequences, an entry of 2 dimensions
+or of nested sequences of different lengths, a symbol unseen in fit, the
+other form than fit's, every output empty, a mask, or None, NaN, a number,
+an unhashable value or bytes among the symbols. Every call must end in one
+of two ways:
 
 * a result of the right type and shape, with finite numbers; or
 * a ``ValueError`` or ``TypeError`` (scikit-learn's ``InvalidParameterError``
@@ -25,6 +33,9 @@ dimensions. Every call must end in one of two ways:
   ``none``/``missing``, ``mixed types``, ``numbers of columns``, ``mask``,
   ``unknown`` (handle_unknown='error'); and a model fitted on one kind of
   input (numbers or symbols) given the other says which it was fitted on.
+  Output sequences have theirs too (``describe_outputs``); and what breaks
+  the rules of token input or of output sequences must be refused, not
+  only named when a call fails.
 
 Never another exception, never a hang, and never a silently wrong answer:
 an input holding NaN or infinity (outside a mask) never gives a result, a
@@ -33,28 +44,32 @@ fitted model as it was, data under a mask is never read (other data there
 gives the same result), an ignored unknown symbol is the same as no symbol,
 a number's dtype never changes a prediction, a symbol unseen in fit gives
 exactly what a rare one of fit gives (both read as the unknown code), and
-a token sequence's outputs do not depend on the order or form of X. The only non-finite
-results allowed are the float values of finite quantities past the float
-range: an R^2 of -inf, a perplexity of inf, a log-probability of -inf (a
-probability that underflowed to 0).
+a token sequence's outputs do not depend on the order or form of X, an
+encoder-decoder's outputs are of its symbols, no longer than max_length and
+of finite probability, and its score is the fraction of outputs equal to
+y's. The only non-finite results allowed are the float values of finite
+quantities past the float range: an R^2 of -inf, a perplexity of inf, a
+log-probability of -inf (a probability that underflowed to 0).
 
 The properties: any input to every fit-side method (fit, partial_fit,
 fit_transform, with any y and sample_weight) and to every inference method
-of 25 fitted models (3 fitted on symbols); near-valid token input to the
+of 29 fitted models (5 fitted on symbols); near-valid token input to the
 fit-side methods of the supervised estimators, whose vocabularies must be
 the symbols seen at least min_frequency times; the other kind of input to
 every method of a fitted model; absurd hyperparameters through set_params, then fit,
 every value drawn tried, on a machine of 64 MiB (``SMALL_MACHINE``: a value
 asking for more memory must get an error naming it); absurd arguments of
-generate; y and sample_weight of any dtype and value;
+generate, predict_n_best and sample; y and sample_weight of any dtype and
+value;
 sequences longer and values larger than any seen (relu cells, whose state
 can overflow); and the silent-answer properties above.
 
 The budgets are fixed and the examples derandomized (``derandomize=True``,
-no example database), so CI runs the same examples every time: at most 23,850
-examples, some 70 s on two cores. No health check is suppressed. Each bug
-the properties found has a plain regression test at the end of the file,
-with the example it was found on.
+no example database), so CI runs the same examples every time: at most 27,650
+examples, some 85 s on two cores. No health check is suppressed. Each bug
+the properties found has a plain regression test at the end of the file
+(RNNSeq2Seq's at the end of tests/test_seq2seq.py), with the example it was
+found on.
 """
 
 import copy
@@ -84,6 +99,7 @@ from skrnn import (
     OneHotCharEncoder,
     RNNClassifier,
     RNNRegressor,
+    RNNSeq2Seq,
     RNNSequenceTagger,
     SlidingWindowTransformer,
     TextTokenizer,
@@ -148,6 +164,20 @@ SPECS = {
     # documents (str): text is its input, not a problem of it
     "TextTokenizer": dict(
         kind="text", fit=("fit", "fit_transform"), infer=("transform",)
+    ),
+    # sources (sequences, or vectors) and output sequences
+    "RNNSeq2Seq": dict(
+        kind="seq2seq",
+        fit=("fit", "partial_fit", "fit_transform"),
+        infer=(
+            "predict",
+            "predict_n_best",
+            "sample",
+            "log_likelihood",
+            "attention_weights",
+            "score",
+            "transform",
+        ),
     ),
 }
 ESTIMATORS = dict(all_estimators())
@@ -646,6 +676,132 @@ def describe_supervised(est, X):
     return tags
 
 
+# RNNSeq2Seq: sources (X) and output sequences (y)
+def as_characters(X):
+    """``X`` as RNNSeq2Seq reads its sources: a list (or tuple) of str is
+    sequences of characters, anything else what it is."""
+    if isinstance(X, (list, tuple)) and X and all(isinstance(x, str) for x in X):
+        return [list(x) for x in X]
+    return X
+
+
+def describe_sources(X, est=None, vector_input=False):
+    """The tags of the sources ``X`` of RNNSeq2Seq (fitted ``est``, or a fit
+    with ``vector_input``).
+
+    Sequences are read as by the supervised estimators once a list of str
+    is made sequences of characters; one vector per sample must make a 2-D
+    array (of the fitted width).
+    """
+    if est is not None:
+        vector_input = est._fit_X_form == "vectors"
+    if vector_input:
+        tags = describe(X)
+        try:
+            a = np.asarray(X)
+        except ValueError:
+            return tags | {"ragged"}
+        if a.ndim != 2:
+            tags.add("shape")
+        elif est is not None and a.shape[1] != est.n_features_in_:
+            tags.add("width")
+        return tags
+    X = as_characters(X)
+    if est is not None:
+        tags = describe_supervised(est, X)
+        if tags is None:
+            tags = describe(X) | {"width"}
+    elif is_token_input(X):
+        return describe_tokens(X)
+    else:
+        tags = describe(X)
+    if isinstance(X, str):
+        tags.add("shape")  # a scalar where sequences are expected
+    return tags
+
+
+def _ndim(value):
+    """``np.ndim(value)``, None for nested sequences of different lengths."""
+    try:
+        return np.ndim(value)
+    except ValueError:
+        return None
+
+
+def _output_symbol_tags(s, symbols):
+    """What makes ``s`` no output symbol (empty if it is one: then kept in
+    ``symbols``)."""
+    if isinstance(s, np.ma.MaskedArray):
+        return {"o-mask"}
+    if isinstance(s, np.ndarray) and s.ndim == 0:
+        s = s.item()
+    if isinstance(s, Number) and _holds_nonfinite_number(s):
+        return {"o-nonfinite"}
+    try:
+        hash(s)
+    except TypeError:
+        return {"o-unhashable"}
+    symbols.append(s)
+    return set()
+
+
+def describe_outputs(y, n, est=None, seen=True):
+    """The tags ("o-...") of what makes ``y`` no output sequences of ``n``
+    samples of RNNSeq2Seq, by the rules of its ``fit``: one entry per
+    sample, all str (characters), all sequences of symbols (lists, tuples,
+    1-D arrays), or all one symbol (scalars that are not str); the symbols
+    hashable, neither NaN nor infinite nor masked, of types that sort
+    together. A fit that learns the vocabulary (no ``est``) needs one symbol
+    at least; against a fitted ``est``, y has the form of fit's y and, if
+    ``seen``, symbols of its ``target_vocabulary_`` only.
+    """
+    if isinstance(y, np.ma.MaskedArray) and np.ma.getmaskarray(y).any():
+        return {"o-mask"}
+    if isinstance(y, (list, tuple)):
+        entries = list(y)
+    elif isinstance(y, str) or np.asarray(y, dtype=object).ndim == 0:
+        return {"o-type"}
+    else:
+        entries = list(np.asarray(y, dtype=object))
+    tags = set() if len(entries) == n else {"o-count"}
+    is_str = [isinstance(v, str) for v in entries]
+    if all(is_str):
+        form, sequences = "chars", [list(v) for v in entries]
+    elif not any(is_str) and all(_ndim(v) == 0 for v in entries):
+        form, sequences = "symbols", [[v] for v in entries]
+    elif not any(is_str) and all(_ndim(v) == 1 for v in entries):
+        form, sequences = "tokens", []
+        for v in entries:
+            if isinstance(v, np.ma.MaskedArray) and np.ma.getmaskarray(v).any():
+                tags.add("o-mask")
+            sequences.append(list(v))
+    else:
+        return tags | {"o-mixed"}
+    symbols = []
+    for sequence in sequences:
+        for s in sequence:
+            tags |= _output_symbol_tags(s, symbols)
+    try:
+        sorted(set(symbols))
+    except TypeError:
+        tags.add("o-sort")
+    if est is None:
+        if not any(sequences):
+            tags.add("o-empty")
+    elif form != est._target_form:
+        tags.add("o-form")
+    elif seen and set(symbols) - set(est.target_vocabulary_.tolist()):
+        tags.add("o-unseen")
+    return tags
+
+
+def refused_tags(tags):
+    """Those of ``tags`` that a call must refuse, not only name when it
+    fails: NaN or infinity, and what breaks the rules of token input or of
+    output sequences."""
+    return {t for t in tags if t.startswith(("t-", "o-"))} | (tags & {"nonfinite"})
+
+
 #: Regular expressions (searched in the lowercased message) that name each
 #: kind of problem. A message must match one of those of the input's tags.
 KEYWORDS = {
@@ -695,6 +851,19 @@ KEYWORDS = {
     "t-unknown": r"unknown",  # handle_unknown='error'
     "t-kind-tokens": r"fitted on token",  # numbers to a model of symbols
     "t-kind-numeric": r"fitted on numeric",  # symbols to a model of numbers
+    # Output sequences of RNNSeq2Seq (describe_outputs)
+    "o-type": r"y must be a list|requires y",
+    "o-count": r"y has \d+ output sequences",
+    "o-mixed": r"is not a sequence of symbols",
+    "o-mask": r"mask",
+    "o-nonfinite": r"nan|infinity",
+    "o-unhashable": r"hashable",
+    "o-sort": r"cannot be sorted",
+    "o-empty": r"every sequence of y is empty",
+    "o-form": r"fitted on y of",
+    "o-unseen": r"no output for",
+    "no-attention": r"no attention",  # attention_weights of a model without
+    "vocabulary": r"target_vocabulary|no output for",  # partial_fit's argument
 }
 
 
@@ -775,6 +944,12 @@ _WORDS = [
 #: Two columns per step: the word, and its class ("R", of "r", seen once).
 _CLASS = {"a": "V", "b": "C", "c": "C", "r": "R"}
 _WORDS2 = [np.array([[w, _CLASS[w]] for w in s]) for s in _WORDS]
+#: RNNSeq2Seq's sources as str (the words of _WORDS), and outputs: each
+#: reversed; the classes of _WORDS2's words; and captions of _X2's rows.
+_STRINGS = ["".join(s) for s in _WORDS]
+_REVERSED = [w[::-1] for w in _STRINGS]
+_CLASSES = [[_CLASS[w] for w in s] for s in _WORDS]
+_CAPTIONS = ["ab", "b", "", "ba", "a", "abb"]
 #: Targets of _X3 for each supervised estimator.
 FIT_Y = {
     "RNNClassifier": _Y,
@@ -844,6 +1019,24 @@ FITS = {
     "SlidingWindowTransformer-symbols": lambda: make("SlidingWindowTransformer").fit(
         np.array(list("abcab")).reshape(-1, 1)
     ),
+    # RNNSeq2Seq, each form: characters in and out (words reversed); two
+    # token columns in (embedded; unseen symbols refused), token lists out;
+    # one vector per sample in; one symbol per sample out (a 1-D y). Each
+    # with another cell or attention (general, additive, none, dot).
+    "RNNSeq2Seq-chars": lambda: make("RNNSeq2Seq").fit(_STRINGS, _REVERSED),
+    "RNNSeq2Seq-tokens": lambda: make(
+        "RNNSeq2Seq",
+        embedding_dim=[2, 2],
+        handle_unknown="error",
+        attention="additive",
+        bidirectional=True,
+    ).fit(_WORDS2, _CLASSES),
+    "RNNSeq2Seq-vectors": lambda: make("RNNSeq2Seq", vector_input=True, cell="gru").fit(
+        _X2, _CAPTIONS
+    ),
+    "RNNSeq2Seq-symbols": lambda: make(
+        "RNNSeq2Seq", cell="rnn", attention="dot", num_layers=2
+    ).fit(_X3, _Y),
     "TextTokenizer-default": lambda: make("TextTokenizer").fit(_DOCS),
     # a blank document, or one of stop words only, is [empty_token]
     "TextTokenizer-empty": lambda: make(
@@ -851,6 +1044,13 @@ FITS = {
     ).fit(_DOCS),
 }
 FITTED_KEYS = sorted(FITS)
+#: The fitted RNNSeq2Seq models, and the sources each was fitted on.
+SEQ2SEQ_SOURCES = {
+    "RNNSeq2Seq-chars": _STRINGS,
+    "RNNSeq2Seq-tokens": _WORDS2,
+    "RNNSeq2Seq-vectors": _X2,
+    "RNNSeq2Seq-symbols": _X3,
+}
 
 
 @pytest.fixture(scope="module")
@@ -880,6 +1080,8 @@ def _n_contexts(X):
 def check_result(est, method, X, result, y=None):
     """``result`` of ``est.method(X)`` has the right type, shape and values."""
     name = type(est).__name__
+    if name == "RNNSeq2Seq":
+        return _check_seq2seq(est, method, X, result, y)
     if method == "score":
         assert isinstance(result, float), type(result)
         if name == "RNNRegressor":
@@ -954,6 +1156,109 @@ def check_result(est, method, X, result, y=None):
         assert isinstance(result, list) and len(result) == n
         for r, k in zip(result, lengths, strict=True):
             _check_proba(r, (k, C), log=method.endswith("log_proba"))
+
+
+def _source_lengths(est, X):
+    """Steps of each source of a valid ``X`` of the RNNSeq2Seq ``est``."""
+    X = as_characters(X)
+    if isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind not in "USO":
+        return [X.shape[1]] * X.shape[0]  # univariate numeric sequences
+    return sequence_lengths(X)
+
+
+def _max_output_lengths(est, X):
+    """The most symbols of each output of ``est`` (RNNSeq2Seq) for ``X``."""
+    n = n_sequences(X)
+    if est._target_form == "symbols":
+        return [1] * n
+    if est.max_length is None:
+        return [2 * est.max_target_length_] * n
+    if callable(est.max_length):
+        return [est.max_length(k) for k in _source_lengths(est, X)]
+    return [est.max_length] * n
+
+
+def _check_output(est, output, most):
+    """An output of ``est``: of its y's form, of its symbols, not too long."""
+    vocabulary = est.target_vocabulary_.tolist()
+    if est._target_form == "symbols":
+        assert np.ndim(output) == 0 and output in vocabulary, output
+        return
+    kind = str if est._target_form == "chars" else list
+    assert isinstance(output, kind) and len(output) <= most, (output, most)
+    assert all(s in vocabulary for s in output), output
+
+
+def _as_outputs(y):
+    """The entries of a valid ``y``: str, lists of symbols, or symbols."""
+    entries = y if isinstance(y, (list, tuple)) else np.asarray(y, dtype=object)
+    out = []
+    for e in entries:
+        if isinstance(e, str):
+            out.append(str(e))
+        elif np.ndim(e) == 0:
+            out.append(e.item() if isinstance(e, np.ndarray) else e)
+        else:
+            out.append(np.asarray(e, dtype=object).tolist())
+    return out
+
+
+def _check_seq2seq(est, method, X, result, y=None, n_best=5):
+    """``result`` of ``est.method(X[, y])``, for RNNSeq2Seq."""
+    n = n_sequences(X)
+    if method == "score":
+        # the fraction of outputs that are y's, symbol for symbol
+        hits = [
+            p == e
+            for p, e in zip(_as_outputs(est.predict(X)), _as_outputs(y), strict=True)
+        ]
+        assert isinstance(result, float) and np.isclose(result, np.mean(hits))
+        return
+    if method == "transform":
+        assert isinstance(result, np.ndarray) and result.shape == (
+            n,
+            est._net.decoder_size,
+        )
+        assert np.isfinite(result).all()
+        return
+    if method == "log_likelihood":
+        # log p(y | x) <= 0; -inf if it underflowed, never NaN
+        assert isinstance(result, np.ndarray) and result.shape == (n,)
+        assert not np.isnan(result).any() and (result <= 1e-6).all(), result
+        return
+    if method == "attention_weights":
+        assert isinstance(result, list) and len(result) == n
+        # a row per output symbol and the end, over the source's steps
+        lengths = [1 if est._target_form == "symbols" else len(o) for o in y]
+        shapes = [
+            (m + 1, k) for m, k in zip(lengths, _source_lengths(est, X), strict=True)
+        ]
+        assert [w.shape for w in result] == shapes
+        for w in result:  # each row: a distribution over the source's steps
+            _check_proba(w, w.shape, log=False)
+        return
+    most = _max_output_lengths(est, X)
+    if method == "predict_n_best":
+        assert isinstance(result, list) and len(result) == n
+        for ranked, m in zip(result, most, strict=True):
+            assert 1 <= len(ranked) <= n_best, ranked
+            for output, log_prob in ranked:
+                _check_output(est, output, m)
+                assert isinstance(log_prob, float) and not np.isnan(log_prob)
+                assert log_prob <= 1e-6
+            outputs = [repr(o) for o, _ in ranked]
+            assert len(set(outputs)) == len(outputs), outputs
+        return
+    # predict, sample: one output per source
+    if est._target_form == "symbols":
+        assert isinstance(result, np.ndarray) and result.shape == (n,)
+    else:
+        assert isinstance(result, list) and len(result) == n
+    for output, m in zip(result, most, strict=True):
+        _check_output(est, output, m)
+    # outputs of finite probabilities (no argmax of NaN)
+    log_likelihood = est.log_likelihood(X, result)
+    assert not np.isnan(log_likelihood).any() and (log_likelihood <= 1e-6).all()
 
 
 def _check_proba(p, shape, log):
@@ -1470,11 +1775,194 @@ def near_valid_text(draw):
     return tuple(docs) if draw(st.booleans()) else docs
 
 
+@st.composite
+def near_valid_strings(draw):
+    """Sources of RNNSeq2Seq as str (characters): seen, rare ("r") and
+    unseen characters, long ones, and some with one thing wrong."""
+    words = draw(st.lists(st.text("abcrxé", max_size=6), min_size=1, max_size=4))
+    how = draw(
+        st.sampled_from(["none", "none", "none", "long", "item", "tuple", "array"]),
+        label="strings",
+    )
+    i = draw(st.integers(0, len(words) - 1))
+    if how == "long":  # far longer than any source of fit
+        words[i] = draw(st.text("abc", min_size=1, max_size=3)) * 20
+    elif how == "item":
+        words[i] = draw(NOT_DOCUMENTS)
+    elif how == "tuple":
+        return tuple(words)
+    elif how == "array":  # an array of str is not a list of str
+        return np.array(words)
+    return words
+
+
+@st.composite
+def near_valid_vectors(draw, n_features=None):
+    """One vector per sample (vector_input=True), some with one thing wrong."""
+    F = n_features or draw(st.integers(1, 4))
+    if draw(st.integers(0, 9)) == 0:
+        F += 1  # another width than fit's
+    n = draw(st.integers(1, 4))
+    X = draw(hnp.arrays(np.float64, (n, F), elements=st.floats(-3, 3, width=32)))
+    form = draw(st.sampled_from(["array", "array", "list", "masked"]), label="form")
+    if form == "masked":
+        X = np.ma.MaskedArray(X, mask=draw(hnp.arrays(np.bool_, X.shape)))
+    elif form == "list":
+        X = list(X)
+    return draw(perturbed(X))
+
+
+def near_valid_sources(est):
+    """Sources for the RNNSeq2Seq ``est``, fitted or not, some perturbed."""
+    form = getattr(est, "_fit_X_form", None)
+    if form == "vectors" or (form is None and est.vector_input):
+        return near_valid_vectors(getattr(est, "n_features_in_", None))
+    if form is None:
+        return st.one_of(
+            near_valid_strings(), near_valid_words(), near_valid_numeric(2)
+        )
+    if form == "tokens":
+        F = est.n_features_per_step_
+        if F == 1:
+            return st.one_of(near_valid_strings(), near_valid_words(1))
+        return near_valid_words(F)
+    return near_valid_numeric(est.n_features_per_step_, max_len=12)
+
+
+#: Output symbols of each form of y for a fit, and symbols unseen by fit.
+OUTPUT_SYMBOLS = {
+    "chars": list("abc"),
+    "tokens": ["HH", "AH0", "K"],
+    "symbols": [0, 1, 2],
+}
+UNSEEN_OUTPUTS = {"chars": "z", "tokens": "ZZ", "symbols": 9}
+
+
+def _output_form_and_symbols(est):
+    if est is None:
+        form = st.sampled_from(sorted(OUTPUT_SYMBOLS))
+        return form.map(lambda f: (f, OUTPUT_SYMBOLS[f]))
+    return st.just((est._target_form, est.target_vocabulary_.tolist()))
+
+
+@st.composite
+def valid_outputs(draw, n, est=None):
+    """A valid y of ``n`` outputs (for the fitted ``est``, of its form and
+    vocabulary): str, sequences of symbols of 0 to 4 steps in every
+    container, or one symbol per sample."""
+    form, vocabulary = draw(_output_form_and_symbols(est), label="y form")
+    symbol = st.sampled_from(vocabulary)
+    container = draw(st.sampled_from(["list", "tuple", "array"]), label="container")
+    if form == "symbols":
+        y = draw(st.lists(symbol, min_size=n, max_size=n))
+        return np.array(y) if container == "array" else container_of(container, y)
+    lengths = draw(st.lists(st.integers(0, 4), min_size=n, max_size=n))
+    y = [[draw(symbol) for _ in range(k)] for k in lengths]
+    if form == "chars":
+        y = ["".join(o) for o in y]
+        return np.array(y) if container == "array" and n else container_of(container, y)
+    if container == "array":
+        if n and len(set(lengths)) == 1 and draw(st.booleans()):
+            return np.array(y).reshape(n, lengths[0])  # a table of outputs
+        return [np.array(o) for o in y]
+    return [container_of(container, o) for o in y]
+
+
+def container_of(kind, items):
+    return tuple(items) if kind == "tuple" else list(items)
+
+
+OUTPUT_CORRUPTIONS = [
+    "count",
+    "str",
+    "dims",
+    "ragged",
+    "unseen",
+    "form",
+    "empty",
+    "masked",
+    *NOT_SYMBOLS,
+]
+
+
+@st.composite
+def near_valid_outputs(draw, n, est=None):
+    """y of ``n`` outputs (for ``est``) with one thing wrong, or unusual."""
+    y = draw(valid_outputs(max(n, 1), est), label="valid y")
+    how = draw(st.sampled_from(OUTPUT_CORRUPTIONS), label="y corruption")
+    entries = list(y)
+    i = draw(st.integers(0, len(entries) - 1))
+    entry = entries[i]
+    if isinstance(entry, str) or np.ndim(entry) == 0:  # chars or one symbol
+        sequence = None
+    else:
+        sequence = list(entry)
+    if how == "count":  # one output more, or one less
+        return entries + [entry] if draw(st.booleans()) else entries[:-1]
+    if how == "str":  # a str among sequences (or symbols), a list among str
+        entries[i] = list(entry) if isinstance(entry, str) else "ab"
+    elif how == "dims":
+        entries[i] = np.array(sequence or [entry]).reshape(-1, 1)
+    elif how == "ragged":  # an entry of nested sequences of different lengths
+        entries[i] = [["a"], ["b", "c"]]
+    elif how == "unseen":
+        if isinstance(entry, str):
+            entries[i] = entry + UNSEEN_OUTPUTS["chars"]
+        elif sequence is None:
+            entries[i] = UNSEEN_OUTPUTS["symbols"]
+        else:
+            entries[i] = sequence + [UNSEEN_OUTPUTS["tokens"]]
+    elif how == "form":  # y of another form than fit's
+        if isinstance(entry, str):
+            entries = [list(e) for e in entries]
+        elif sequence is None:
+            entries = [[e] for e in entries]
+        else:
+            entries = ["".join(map(str, e)) for e in entries]
+    elif how == "empty":  # every output empty
+        entries = ["" if isinstance(e, str) else [] for e in entries]
+    elif how == "masked":
+        item = np.asarray(sequence if sequence is not None else entries)
+        masked = np.ma.MaskedArray(item, mask=draw(hnp.arrays(np.bool_, item.shape)))
+        if sequence is None:
+            return masked
+        entries[i] = masked
+    else:  # something that is no symbol where one should be
+        bad = draw(NOT_SYMBOLS[how], label="symbol")
+        if sequence is None:
+            entries[i] = bad if not isinstance(entry, str) else [*entry, bad]
+        else:
+            j = draw(st.integers(0, len(sequence)))
+            entries[i] = sequence[:j] + [bad] + sequence[j + 1 :]
+    return entries
+
+
+def sources_for(data, est):
+    """X for the RNNSeq2Seq ``est``: near-valid (two times in three), or
+    anything (one_of(ANY_X, near) would draw near-valid sources one time in
+    nine, and valid pairs of X and y seldom)."""
+    if data.draw(st.integers(0, 2), label="X from") == 0:
+        return data.draw(ANY_X, label="X")
+    return data.draw(near_valid_sources(est), label="X")
+
+
+def outputs_for(data, n, est=None):
+    """y for ``n`` samples (for ``est``): valid, near-valid or anything."""
+    how = data.draw(st.sampled_from(["valid", "valid", "near", "any"]), label="y")
+    if how == "valid":
+        return data.draw(valid_outputs(n, est), label="y")
+    if how == "near":
+        return data.draw(near_valid_outputs(n, est), label="y")
+    return data.draw(ANY_Y, label="y")
+
+
 def near_valid(name, est=None):
     """Valid-looking inputs for ``name`` (fitted ``est``), some perturbed."""
     kind = SPECS[name]["kind"]
     if kind == "text":
         return near_valid_text()
+    if kind == "seq2seq":
+        return near_valid_sources(est if est is not None else make(name))
     if kind == "numeric":
         if getattr(est, "_fit_X_form", None) == "tokens":
             return near_valid_words(est.n_features_per_step_)
@@ -1499,12 +1987,51 @@ FIT_EXTRA = {
 }
 
 
+def check_seq2seq_fit(data):
+    """test_fit_on_any_input for RNNSeq2Seq: sources of any form (sequences,
+    or vectors with vector_input), y of any form, valid or not."""
+    est = make("RNNSeq2Seq", vector_input=data.draw(st.booleans(), label="vectors"))
+    X = sources_for(data, est)
+    method = data.draw(st.sampled_from(SPECS["RNNSeq2Seq"]["fit"]), label="method")
+    n = n_sequences(X)
+    y = outputs_for(data, n)
+    tags = describe_sources(X, vector_input=est.vector_input)
+    tags |= describe_outputs(y, n)
+    kwargs = {}
+    if data.draw(st.booleans(), label="sample_weight"):
+        kwargs["sample_weight"] = data.draw(
+            st.one_of(hnp.arrays(np.float64, n, elements=st.floats(0, 1e40)), ANY_Y),
+            label="sample_weight",
+        )
+        tags |= describe(kwargs["sample_weight"]) | {"weight"}
+    if method == "partial_fit" and data.draw(st.booleans(), label="vocabulary"):
+        # every output symbol, given: y may lack some, never hold others
+        kwargs["target_vocabulary"] = data.draw(
+            st.one_of(st.text("abcz", max_size=4), ANY_Y), label="target_vocabulary"
+        )
+        tags = (tags - {"o-empty"}) | {"vocabulary"}
+    result, exc = call(getattr(est, method), X, y, **kwargs)
+    if exc is not None:
+        assert_names_problem(exc, tags)
+        return
+    refused = refused_tags(tags)
+    assert not refused, f"{method} accepted {sorted(refused)}"
+    if method == "fit_transform":
+        check_result(est, "transform", X, result)
+        return
+    assert result is est
+    check_result(est, "predict", X, est.predict(X))
+
+
 @pytest.mark.parametrize("name", NAMES)
 @budget(600)
 @given(data=st.data())
 def test_fit_on_any_input(name, data):
     """fit, partial_fit, fit_transform: a fitted model or a named problem."""
     spec = SPECS[name]
+    if name == "RNNSeq2Seq":
+        check_seq2seq_fit(data)
+        return
     X = data.draw(st.one_of(ANY_X, near_valid(name)), label="X")
     method = data.draw(st.sampled_from(spec["fit"]), label="method")
     est = make(name)
@@ -1607,6 +2134,40 @@ def test_fit_on_token_input(name, data):
         assert rare.tolist() == sorted(x for x, c in counts.items() if c < 2)
 
 
+#: RNNSeq2Seq's inference methods that read output sequences as well.
+OUTPUT_METHODS = ("log_likelihood", "attention_weights", "score")
+
+
+def check_seq2seq_method(est, method, data):
+    """test_methods_on_any_input for a fitted RNNSeq2Seq: the sources, and
+    the output sequences of the methods that read them (valid, near-valid,
+    or anything)."""
+    X = sources_for(data, est)
+    tags = describe_sources(X, est) | {"overflow"}
+    args, kwargs = (), {}
+    if method in OUTPUT_METHODS:
+        n = n_sequences(X)
+        y = outputs_for(data, n, est)
+        # a symbol unseen in fit has no probability, but is a miss to score
+        tags |= describe_outputs(y, n, est, seen=method != "score")
+        args = (y,)
+    if method == "attention_weights" and est._net.attention is None:
+        tags.add("no-attention")
+    if method == "sample":
+        kwargs["random_state"] = 0
+    result, exc = call(getattr(est, method), X, *args, **kwargs)
+    if exc is not None:
+        assert_names_problem(exc, tags)
+        return
+    refused = refused_tags(tags) | (tags & {"no-attention"})
+    assert not refused, f"{method} accepted {sorted(refused)}"
+    check_result(est, method, X, result, *args)
+    if isinstance(X, np.ma.MaskedArray) and np.ma.getmaskarray(X).any():
+        # other data under the mask: the same result
+        other = getattr(est, method)(_other_masked_data(X), *args, **kwargs)
+        _assert_same(other, result)
+
+
 @pytest.mark.parametrize("key", FITTED_KEYS)
 @budget(350)
 @given(data=st.data())
@@ -1615,6 +2176,9 @@ def test_methods_on_any_input(fitted, key, data):
     est = fitted[key]
     name = type(est).__name__
     method = data.draw(st.sampled_from(SPECS[name]["infer"]), label="method")
+    if name == "RNNSeq2Seq":
+        check_seq2seq_method(est, method, data)
+        return
     if method == "inverse_transform":
         near = one_hot_scores(len(est.categories_))
     else:
@@ -1734,7 +2298,17 @@ TRAIN = {
     "OneHotCharEncoder": ([["a", "b"], ["c", "a"]],),
     "SlidingWindowTransformer": (_X3[:, 0],),
     "TextTokenizer": (_DOCS,),
+    "RNNSeq2Seq": (_STRINGS, _REVERSED),
 }
+
+
+#: Where a default leaves parameters unused, the absurd values meet a model
+#: that uses them: beam search (beam_size, length_penalty), additive
+#: attention (attention_size).
+ABSURD_BASE = {"RNNSeq2Seq": dict(beam_size=2, attention="additive")}
+#: Parameters that a model's first inference method takes as many steps as
+#: (RNNSeq2Seq's predict: the symbols of an output, and the beams).
+STEPS_PARAMS = {"RNNSeq2Seq": ("max_length", "beam_size")}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -1742,9 +2316,17 @@ TRAIN = {
 @given(data=st.data())
 def test_absurd_hyperparameters(name, data):
     """Any value of any parameter, set with set_params, then fit."""
-    est = make(name)
+    est = make(name, **ABSURD_BASE.get(name, {}))
     param = data.draw(st.sampled_from(sorted(est.get_params())), label="param")
     value = data.draw(ABSURD, label="value")
+    # As generate's n: a value past 50 that fits in memory is only slow, and
+    # skipped; past memory (8 bytes a step at least), it must be refused.
+    assume(
+        param not in STEPS_PARAMS.get(name, ())
+        or not isinstance(value, Integral)
+        or value <= 50
+        or 8 * value > SMALL_MACHINE
+    )
     est.set_params(**{param: value})
     X, *y = TRAIN[name]
     infer = SPECS[name]["infer"][0]
@@ -1791,6 +2373,39 @@ def test_absurd_generate_arguments(fitted, key, data):
     assert np.isin(
         np.asarray(list(result), dtype=object), est.classes_.astype(object)
     ).all()
+
+
+#: The arguments of RNNSeq2Seq's decoding methods (besides X).
+DECODING_ARGS = {
+    "predict_n_best": ("n_best",),
+    "sample": ("temperature", "random_state"),
+}
+
+
+@pytest.mark.parametrize("key", ["RNNSeq2Seq-chars"])
+@budget(150)
+@given(data=st.data())
+def test_absurd_decoding_arguments(fitted, key, data):
+    est = fitted[key]
+    method = data.draw(st.sampled_from(sorted(DECODING_ARGS)), label="method")
+    arg = data.draw(st.sampled_from(DECODING_ARGS[method]), label="argument")
+    value = data.draw(ABSURD, label="value")
+    # as generate's n: n_best beams of each source take n_best rows
+    assume(
+        arg != "n_best"
+        or not isinstance(value, Integral)
+        or value <= 50
+        or 8 * value > SMALL_MACHINE
+    )
+    X = SEQ2SEQ_SOURCES[key]
+    kwargs = {"random_state": 0} if method == "sample" else {}
+    kwargs[arg] = value
+    with mock.patch("skrnn._memory.available_memory", return_value=SMALL_MACHINE):
+        result, exc = call(getattr(est, method), X, **kwargs)
+    if exc is not None:
+        assert_names_problem(exc, set(), extra=(arg, *PARAM_WORDS.get(arg, ())))
+        return
+    _check_seq2seq(est, method, X, result, n_best=value if arg == "n_best" else 5)
 
 
 @pytest.mark.parametrize("name", sorted(SUPERVISED))
@@ -1893,7 +2508,7 @@ def test_longer_and_larger_than_seen_answers_or_says_overflow(fitted, key, data)
             check_result(est, method, X, result)
 
 
-@pytest.mark.parametrize("key", NUMERIC_3D)
+@pytest.mark.parametrize("key", NUMERIC_3D + ["RNNSeq2Seq-symbols"])
 @budget(150)
 @given(data=st.data())
 def test_data_under_a_mask_is_never_read(fitted, key, data):
@@ -1930,7 +2545,7 @@ def test_data_under_a_mask_is_never_read(fitted, key, data):
         est.predict(np.ma.MaskedArray(X.data, mask=cut))
 
 
-@pytest.mark.parametrize("key", NUMERIC_3D)
+@pytest.mark.parametrize("key", NUMERIC_3D + ["RNNSeq2Seq-symbols"])
 @budget(100)
 @given(
     X=hnp.arrays(
@@ -1944,7 +2559,9 @@ def test_data_under_a_mask_is_never_read(fitted, key, data):
 )
 def test_the_dtype_of_numbers_never_changes_a_prediction(fitted, key, X, dtype):
     est = fitted[key]
-    method = "predict" if isinstance(est, RNNRegressor) else "predict_proba"
+    method = {"RNNRegressor": "predict", "RNNSeq2Seq": "transform"}.get(
+        type(est).__name__, "predict_proba"
+    )
     expected = getattr(est, method)(X.astype(np.float64))
     got = getattr(est, method)(X.astype(dtype))
     if isinstance(expected, list):
@@ -1993,13 +2610,17 @@ def test_unknown_symbols_named_or_skipped(fitted, context):
 
 
 TOKEN_KEYS = ["RNNClassifier-tokens", "RNNRegressor-tokens", "RNNSequenceTagger-tokens"]
+#: The models of symbols of every estimator that reads them (one column, two).
+SYMBOL_KEYS = TOKEN_KEYS + ["RNNSeq2Seq-chars", "RNNSeq2Seq-tokens"]
 
 
 def _per_sequence_outputs(est, X):
     """What ``est`` gives each sequence of ``X``: its probabilities (per step
-    for the tagger), or the regressor's prediction."""
+    for the tagger), the regressor's prediction, or the encoder's summary."""
     if isinstance(est, RNNRegressor):
         return list(est.predict(X))
+    if isinstance(est, RNNSeq2Seq):
+        return list(est.transform(X))
     return list(est.predict_proba(X))
 
 
@@ -2008,7 +2629,7 @@ def _with_handle_unknown(est, handle_unknown):
     return copy.copy(est).set_params(handle_unknown=handle_unknown)
 
 
-@pytest.mark.parametrize("key", TOKEN_KEYS)
+@pytest.mark.parametrize("key", SYMBOL_KEYS)
 @budget(100)
 @given(data=st.data())
 def test_an_unseen_symbol_reads_as_a_rare_one(fitted, key, data):
@@ -2046,7 +2667,7 @@ def test_an_unseen_symbol_reads_as_a_rare_one(fitted, key, data):
         assert all(repr(x) in str(info.value) for x in unseen), info.value
 
 
-@pytest.mark.parametrize("key", TOKEN_KEYS)
+@pytest.mark.parametrize("key", SYMBOL_KEYS)
 @budget(100)
 @given(data=st.data())
 def test_each_token_sequence_has_its_own_outputs(fitted, key, data):
@@ -2095,22 +2716,43 @@ def test_the_other_kind_of_input_is_refused_by_name(fitted, key, data):
             getattr(target, method)(X, *args)
 
 
-@pytest.mark.parametrize("key", NUMERIC_3D + TOKEN_KEYS + ["CharRNNGenerator-chars"])
+@pytest.mark.parametrize(
+    "key",
+    NUMERIC_3D
+    + TOKEN_KEYS
+    + ["CharRNNGenerator-chars", "RNNSeq2Seq-tokens", "RNNSeq2Seq-vectors"],
+)
 @budget(150)
 @given(data=st.data())
 def test_a_failed_partial_fit_changes_nothing(fitted, key, data):
     """A partial_fit that raises leaves the model exactly as it was."""
     est = copy.deepcopy(fitted[key])
     name = type(est).__name__
-    X = data.draw(st.one_of(ANY_X, near_valid(name, est)), label="X")
+    if name == "RNNSeq2Seq":
+        X = sources_for(data, est)
+    else:
+        X = data.draw(st.one_of(ANY_X, near_valid(name, est)), label="X")
     tokens = getattr(est, "_fit_X_form", None) == "tokens"
-    if tokens:
+    if name == "RNNSeq2Seq":
+        ref = SEQ2SEQ_SOURCES[key]
+    elif tokens:
         ref = _WORDS2 if est.n_features_per_step_ == 2 else _WORDS
     else:
         ref = _X3 if name in SUPERVISED else "abcab"
     before = est.predict(ref), sorted(vars(est)), est._params.copy(), est.t_
     categories = copy.deepcopy(getattr(est, "categories_", None))
-    if name in SUPERVISED:
+    vocabulary = getattr(est, "target_vocabulary_", None)
+    if name == "RNNSeq2Seq":
+        kwargs = {}
+        if data.draw(st.booleans(), label="with target_vocabulary"):
+            # the same, or another
+            kwargs["target_vocabulary"] = data.draw(
+                st.one_of(st.just(vocabulary.tolist()), ANY_Y),
+                label="target_vocabulary",
+            )
+        y = outputs_for(data, n_sequences(X), est)
+        _, exc = call(est.partial_fit, X, y, **kwargs)
+    elif name in SUPERVISED:
         if data.draw(st.booleans(), label="wild y"):
             y = data.draw(ANY_Y, label="y")
         else:
@@ -2127,6 +2769,8 @@ def test_a_failed_partial_fit_changes_nothing(fitted, key, data):
     assert after[3] == before[3]
     if tokens:  # the vocabularies too
         _assert_same(est.categories_, categories)
+    if vocabulary is not None:
+        assert_array_equal(est.target_vocabulary_, vocabulary)
 
 
 # ------------------------------------------------------- regression tests

@@ -270,3 +270,185 @@ def test_max_length_bounds_the_outputs(reverser):
         assert [len(p) for p in reverser.predict(["abcd", "ab"])] <= [3, 1]
     finally:
         reverser.set_params(max_length=None)
+
+
+# ------------------------------------------------------- regression tests
+# Each reproduces an example that tests/test_properties.py found.
+
+_SMALL = dict(hidden_size=4, max_iter=1, random_state=0)
+_SOURCES = ["aba", "ca", "bcr", "a", "bb", "cabc"]
+
+
+def _small_reverser(**params):
+    return RNNSeq2Seq(**_SMALL, **params).fit(_SOURCES, [w[::-1] for w in _SOURCES])
+
+
+@pytest.mark.parametrize(
+    "target_vocabulary, error, match",
+    [
+        (np.array(0), TypeError, r"target_vocabulary must be a str .*shape \(\)"),
+        ([["a", "b"], ["c", "d"]], TypeError, r"must be a str .*shape \(2, 2\)"),
+        ([], ValueError, "target_vocabulary is empty"),
+        (["ab", "c"], ValueError, "must hold characters .* got 'ab'"),
+        (["a", np.nan], ValueError, "target_vocabulary must hold characters"),
+    ],
+)
+def test_partial_fit_names_a_target_vocabulary_that_is_no_list_of_symbols(
+    target_vocabulary, error, match
+):
+    # Found: partial_fit(X, [""], target_vocabulary=np.array(0)) failed with
+    # "iteration over a 0-d array"; a NaN or an unhashable symbol failed
+    # with messages that did not name target_vocabulary, and ["ab"] for
+    # outputs of characters became the vocabulary ['a'] (truncated).
+    with pytest.raises(error, match=match):
+        RNNSeq2Seq(**_SMALL).partial_fit(
+            ["ab"], ["ba"], target_vocabulary=target_vocabulary
+        )
+    model = RNNSeq2Seq(**_SMALL).partial_fit(
+        [["a"]], [["B"]], target_vocabulary={"B", "C"}
+    )
+    assert model.target_vocabulary_.tolist() == ["B", "C"]
+    for bad in ([np.nan], [{}]):
+        with pytest.raises((TypeError, ValueError), match="target_vocabulary"):
+            model.partial_fit([["a"]], [["B"]], target_vocabulary=bad)
+
+
+def test_an_output_of_nested_sequences_of_different_lengths_is_named():
+    # Found: log_likelihood(["a"], [[["a"], ["b", "c"]]]) failed with NumPy's
+    # "setting an array element with a sequence ... inhomogeneous shape",
+    # naming neither y nor the sample.
+    model = _small_reverser()
+    y = [[["a"], ["b", "c"]]]
+    with pytest.raises(ValueError, match=r"y\[0\] is not a sequence of symbols"):
+        model.log_likelihood(["a"], y)
+    with pytest.raises(ValueError, match=r"y\[0\] is not a sequence of symbols"):
+        RNNSeq2Seq(**_SMALL).fit(["a"], y)
+
+
+@pytest.mark.parametrize(
+    "y, error, match",
+    [
+        ([[]], ValueError, r"fitted on y of str \(characters\)"),
+        (None, TypeError, "y must be a list of output sequences"),
+        (["a", "b"], ValueError, "y has 2 output sequences but X has 1"),
+        ([["a", np.nan]], ValueError, "fitted on y of str"),
+    ],
+)
+def test_score_checks_y_as_the_other_methods_do(y, error, match):
+    # Found: score(["a"], [[]]) on a model of str outputs returned 0.0 (an
+    # output of another form, silently a miss), and score(["a"], None)
+    # failed with "iteration over a 0-d array". A symbol the model never
+    # outputs is still a miss, not an error.
+    model = _small_reverser()
+    with pytest.raises(error, match=match):
+        model.score(["a"], y)
+    assert model.score(["a"], ["z"]) == 0.0
+    symbols = RNNSeq2Seq(**_SMALL).fit(np.ones((4, 2, 1)), np.array([0, 1, 0, 1]))
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        symbols.score(np.ones((2, 2, 1)), np.array([0.0, np.nan]))
+
+
+def test_masked_outputs_and_vectors_are_refused_not_read_under_the_mask():
+    # Found: a vector model read a masked X, and log_likelihood a masked y,
+    # as their data: the symbol 'bbb' under the mask of X gave another
+    # output than 'b'. Masked values are refused; a masked array without
+    # any is an array like any other.
+    vectors = RNNSeq2Seq(**_SMALL, vector_input=True).fit(np.eye(3), ["ab", "b", "ba"])
+    X = np.ma.MaskedArray([[1.0, 0.0, 0.0]], mask=[[False, True, False]])
+    for method in ("predict", "transform"):
+        with pytest.raises(TypeError, match="masked"):
+            getattr(vectors, method)(X)
+    plain = np.ma.MaskedArray(np.eye(3)[:1])
+    assert vectors.predict(plain) == vectors.predict(plain.data)
+    y = np.ma.MaskedArray(["a"], mask=[True])
+    with pytest.raises(TypeError, match="y is a masked array"):
+        vectors.log_likelihood(np.eye(3)[:1], y)
+    entry = np.ma.MaskedArray(["a", "b"], mask=[False, True])
+    with pytest.raises(TypeError, match=r"y\[0\] is a masked array"):
+        RNNSeq2Seq(**_SMALL).fit([["a"]], [entry])
+
+
+def test_vector_input_is_named_when_x_is_not_vectors():
+    # Found: RNNSeq2Seq(vector_input=True).fit(words, ...) failed with "could
+    # not convert string to float: 'aba'", which does not say that vectors
+    # were expected.
+    with pytest.raises(ValueError, match="With vector_input=True, X is one"):
+        _small_reverser(vector_input=True)
+
+
+def test_sample_weight_too_large_for_the_dtype_is_named():
+    # Found: fit(["aaaa", "a"], ["", "a"], sample_weight=[3.4e38] * 2) (finite
+    # weights whose sum is not, in float32) failed with a non-finite loss
+    # advising to lower learning_rate_init.
+    with pytest.raises(ValueError, match="sample_weight .* too large for float32"):
+        RNNSeq2Seq(**_SMALL).fit(
+            ["aaaa", "a"], ["", "a"], sample_weight=[3.40282357e38] * 2
+        )
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(max_length=10**30), r"max_length=10{30}\) .*memory"),
+        (dict(max_length=2**62), r"max_length=4611686018427387904\) .*memory"),
+        (dict(beam_size=10**20), r"beam_size=10{20}.*memory"),
+        (dict(beam_size=2**40), r"beam_size=1099511627776.*memory"),
+    ],
+)
+def test_decoding_past_memory_is_refused_naming_the_parameter(params, match):
+    # Found: max_length=10**30 made predict fail with "OverflowError: Python
+    # int too large to convert to C long", max_length=2**62 decode without
+    # end (an untrained model that never writes the end), beam_size=10**20
+    # fail with an OverflowError and beam_size=2**40 with a MemoryError.
+    model = _small_reverser(**params)
+    with pytest.raises(ValueError, match=match):
+        model.predict(["ab"])
+    model.set_params(max_length=3, beam_size=2)
+    with pytest.raises(ValueError, match="n_best=1099511627776, beam_size=2 "):
+        model.predict_n_best(["ab"], n_best=2**40)
+
+
+@pytest.mark.parametrize("param", ["attention_size", "embedding_dim"])
+def test_a_fit_past_memory_names_the_sizes(param):
+    # Found: RNNSeq2Seq(embedding_dim=69876) on 64 MiB was refused naming
+    # hidden_size and num_layers only, neither of which was the cause
+    # (attention_size=10**20 likewise).
+    model = RNNSeq2Seq(**_SMALL, attention="additive", **{param: 10**20})
+    with pytest.raises(ValueError, match=rf"{param}=10{{20}}.*memory"):
+        model.fit(_SOURCES, _SOURCES)
+
+
+@pytest.mark.parametrize(
+    "X, y, vector_input",
+    [
+        (np.arange(12.0).reshape(6, 2, 1), np.array([0, 1] * 3), False),
+        (np.arange(12.0).reshape(6, 2), _SOURCES, True),
+        (_SOURCES, _SOURCES, False),
+    ],
+    ids=["numbers", "vectors", "characters"],
+)
+def test_inference_ignores_hyperparameters_changed_after_fit(X, y, vector_input):
+    # Found: after set_params(dtype="float64") without a refit, a model of
+    # numeric sequences failed with "Dense input must have dtype float32";
+    # after set_params(vector_input=...) every model read X the other way.
+    # A fitted model reads X as it was fitted; the new values act at the
+    # next fit.
+    model = RNNSeq2Seq(**_SMALL, vector_input=vector_input).fit(X, y)
+    expected = model.transform(X), model.log_likelihood(X, y)
+    model.set_params(dtype="float64", vector_input=not vector_input)
+    got = model.transform(X), model.log_likelihood(X, y)
+    for g, e in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(g, e)
+
+
+@pytest.mark.parametrize("length_penalty", [2**63, 1e300, 324])
+def test_a_huge_length_penalty_ranks_without_overflow(length_penalty):
+    words = _words(30)
+    model = RNNSeq2Seq(
+        hidden_size=4, max_iter=1, beam_size=2, length_penalty=length_penalty
+    ).fit(words, words)
+    for greedy in (False, True):
+        model.set_params(beam_size=1 if greedy else 2)
+        assert len(model.predict(words[:3])) == 3
+    (ranked,) = model.predict_n_best(words[:1], n_best=2)
+    assert len(ranked) == 2
