@@ -250,8 +250,9 @@ def _backtrack(tokens, parents, source, beam):
 
 
 def _hypothesis(codes, log_prob, length_penalty):
-    length = len(codes) + 1
-    return Hypothesis(codes, float(log_prob), float(log_prob) / length**length_penalty)
+    # a float power: a huge penalty underflows to 0 instead of overflowing
+    scale = float(len(codes) + 1) ** -float(length_penalty)
+    return Hypothesis(codes, float(log_prob), float(log_prob) * scale)
 
 
 def decode_sources(

@@ -423,8 +423,16 @@ def estimate_seq2seq_fit_bytes(
             n_bytes, n_params = n_bytes + b, n_params + p
     if attention_size is not None:
         width = decoder["hidden_size"]
+        # W_c, then W_a ('general', attention_size 0) or W_aq, W_ak, v_a
+        weights = 2 * width * width
+        weights += (2 * width + 1) * attention_size if attention_size else width**2
         pairs = n_sequences * source_steps * target_steps
         values = pairs * (4 + 2 * attention_size)  # scores, weights, gradients
         values += 6 * n_sequences * (source_steps + target_steps) * width
-        n_bytes += values * np.dtype(decoder.get("dtype", np.float32)).itemsize
+        # the weights with their gradient, the optimizer's state and copies
+        copies = 2 + sum(optimizer_arrays(training.get("solver", "adam")))
+        copies += int(training.get("param_copies", 0))
+        itemsize = np.dtype(decoder.get("dtype", np.float32)).itemsize
+        n_bytes += (values + copies * weights) * itemsize
+        n_params += weights
     return n_bytes, n_params
