@@ -23,7 +23,10 @@ cost 1, that turn one sequence into the other. Phonemes are compared as whole
 symbols, stress included: ``AH0`` for ``AH1`` is a substitution.
 """
 
+import tempfile
 from pathlib import Path
+
+import numpy as np
 
 __all__ = [
     "closest_pronunciation",
@@ -31,6 +34,8 @@ __all__ = [
     "fetch_g2p",
     "g2p_scores",
     "phoneme_error_rate",
+    "run_in_data_home",
+    "sample_words",
     "word_error_rate",
 ]
 
@@ -214,3 +219,27 @@ def fetch_g2p(subset, *, data_home=None, shared_data=None, expand_variants=False
         base_url=base_url,
         expand_variants=expand_variants,
     )
+
+
+def sample_words(words, limit, seed):
+    """The rows kept by ``--limit``: those of ``limit`` words drawn at random.
+
+    ``words`` may repeat a word on consecutive rows (one per pronunciation);
+    the rows kept are those of the drawn words. Returns row indices (all of
+    them when ``limit`` is None or not below the number of words).
+    """
+    unique = list(dict.fromkeys(words))
+    if limit is None or limit >= len(unique):
+        return np.arange(len(words))
+    drawn = np.random.RandomState(seed).choice(len(unique), limit, replace=False)
+    keep = {unique[i] for i in drawn}
+    return np.array([i for i, word in enumerate(words) if word in keep])
+
+
+def run_in_data_home(run, args):
+    """``run(args, data_home)``: with ``--shared-data`` and no ``--data-home``,
+    in a temporary data home that the shared file is cached into."""
+    if args.data_home is None and args.shared_data is not None:
+        with tempfile.TemporaryDirectory(prefix="skrnn_g2p_") as home:
+            return run(args, Path(home))
+    return run(args, args.data_home)

@@ -78,6 +78,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _g2p import edit_distance
 from _harness import describe, environment
 from sklearn.model_selection import train_test_split
 from sklearn.svm import SVC
@@ -112,27 +113,6 @@ def captions_from_labels(labels):
         length = ends[0] if len(ends) else len(row)
         captions.append("".join(str(digit) for digit in row[:length]))
     return captions
-
-
-def edit_distance(a, b):
-    """The Levenshtein distance between strings ``a`` and ``b``.
-
-    The fewest insertions, deletions and substitutions of one character that
-    turn ``a`` into ``b``.
-    """
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, start=1):
-        current = [i]
-        for j, char_b in enumerate(b, start=1):
-            current.append(
-                min(
-                    previous[j] + 1,  # delete char_a
-                    current[j - 1] + 1,  # insert char_b
-                    previous[j - 1] + (char_a != char_b),  # substitute
-                )
-            )
-        previous = current
-    return previous[-1]
 
 
 def character_error_rate(predicted, true):

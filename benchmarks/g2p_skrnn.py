@@ -45,12 +45,10 @@ Usage::
 import argparse
 import json
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
-from _g2p import fetch_g2p, g2p_scores
+from _g2p import fetch_g2p, g2p_scores, run_in_data_home, sample_words
 from _harness import describe, environment
 from threadpoolctl import threadpool_limits
 
@@ -59,21 +57,11 @@ from skrnn import RNNSeq2Seq
 BATCH = 64
 
 
-def sample_rows(words, limit, seed):
-    """Row indices of ``limit`` words drawn at random (all rows: None)."""
-    unique = list(dict.fromkeys(words))
-    if limit is None or limit >= len(unique):
-        return np.arange(len(words))
-    drawn = np.random.RandomState(seed).choice(len(unique), limit, replace=False)
-    keep = {unique[i] for i in drawn}
-    return np.array([i for i, word in enumerate(words) if word in keep])
-
-
 def load_data(args, data_home):
     """Train rows (word, phonemes) and the scored splits (words, references)."""
     fetch = dict(data_home=data_home, shared_data=args.shared_data)
     train = fetch_g2p("train", expand_variants=True, **fetch)
-    rows = sample_rows(train.data, args.limit, args.seed)
+    rows = sample_words(train.data, args.limit, args.seed)
     data = {
         "train_words": [train.data[i] for i in rows],
         "train_phonemes": [train.target[i] for i in rows],
@@ -81,7 +69,7 @@ def load_data(args, data_home):
     }
     for subset in ("dev", "test") if args.evaluate == "test" else ("dev",):
         split = fetch_g2p(subset, **fetch)
-        keep = sample_rows(split.data, args.limit, args.seed)
+        keep = sample_words(split.data, args.limit, args.seed)
         data[subset] = {
             "words": [split.data[i] for i in keep],
             "pronunciations": [split.pronunciations[i] for i in keep],
@@ -242,11 +230,7 @@ def run(args, data_home):
 def main(argv=None):
     args = parse_args(argv)
     with threadpool_limits(limits=args.threads):
-        if args.data_home is None and args.shared_data is not None:
-            with tempfile.TemporaryDirectory(prefix="skrnn_g2p_") as home:
-                run(args, Path(home))
-        else:
-            run(args, args.data_home)
+        run_in_data_home(run, args)
     return 0
 
 

@@ -74,12 +74,10 @@ were not re-measured here.
 import argparse
 import json
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
-from _g2p import fetch_g2p, g2p_scores
+from _g2p import fetch_g2p, g2p_scores, run_in_data_home, sample_words
 from _harness import describe, environment, import_torch
 from threadpoolctl import threadpool_limits
 
@@ -113,20 +111,6 @@ def letter_codes(word):
 def phoneme_sequence(pronunciation, code):
     """``<bos>``, the phonemes' codes, ``<eos>``: an int64 tensor."""
     return torch.tensor([BOS, *(code[p] for p in pronunciation), EOS])
-
-
-def sample_words(words, limit, seed):
-    """The words kept by ``--limit``: ``limit`` of them drawn at random.
-
-    ``words`` may repeat a word on consecutive rows (one per pronunciation);
-    the rows kept are those of the drawn words. Returns row indices.
-    """
-    unique = list(dict.fromkeys(words))
-    if limit is None or limit >= len(unique):
-        return np.arange(len(words))
-    drawn = np.random.RandomState(seed).choice(len(unique), limit, replace=False)
-    keep = {unique[i] for i in drawn}
-    return np.array([i for i, word in enumerate(words) if word in keep])
 
 
 def load_data(args, data_home):
@@ -455,11 +439,7 @@ def run(args, data_home):
 def main(argv=None):
     args = parse_args(argv)
     with threadpool_limits(limits=args.threads):
-        if args.data_home is None and args.shared_data is not None:
-            with tempfile.TemporaryDirectory(prefix="skrnn_g2p_") as home:
-                run(args, Path(home))
-        else:
-            run(args, args.data_home)
+        run_in_data_home(run, args)
     return 0
 
 

@@ -18,23 +18,15 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 SCRIPT = BENCHMARKS / "g2p_torch.py"
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(
-    not (SHARED_DATA / "cmudict").is_dir(), reason="no shared data here"
-)
-@pytest.mark.parametrize("attention, evaluate", [("general", "dev"), ("none", "test")])
-def test_g2p_torch_smoke_run(attention, evaluate, tmp_path):
-    # PyTorch is a contender, not a dependency of skrnn; the slow environment
-    # installs it and requires it (SKRNN_TEST_REQUIRE=torch: a skip fails,
-    # which tests/conftest.py recognises by importorskip's own reason).
-    pytest.importorskip("torch")
+def _smoke_run(script, data_home, *options):
+    """Run ``script`` on 200 words at one thread; its epoch lines and figures."""
     result = subprocess.run(
         [
             sys.executable,
-            str(SCRIPT),
-            *("--attention", attention, "--evaluate", evaluate),
-            *("--time-budget", "3", "--limit", "200", "--threads", "1"),
-            *("--shared-data", str(SHARED_DATA), "--data-home", str(tmp_path)),
+            str(script),
+            *options,
+            *("--limit", "200", "--threads", "1"),
+            *("--shared-data", str(SHARED_DATA), "--data-home", str(data_home)),
         ],
         capture_output=True,
         text=True,
@@ -45,7 +37,25 @@ def test_g2p_torch_smoke_run(attention, evaluate, tmp_path):
     epochs = [line for line in lines if line.startswith("epoch ")]
     assert epochs, "one line per epoch"
     assert all("tokens/s" in line and "dev WER" in line for line in epochs)
-    figures = json.loads(lines[-1])
+    return epochs, json.loads(lines[-1])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not (SHARED_DATA / "cmudict").is_dir(), reason="no shared data here"
+)
+@pytest.mark.parametrize("attention, evaluate", [("general", "dev"), ("none", "test")])
+def test_g2p_torch_smoke_run(attention, evaluate, tmp_path):
+    # PyTorch is a contender, not a dependency of skrnn; the slow environment
+    # installs it and requires it (SKRNN_TEST_REQUIRE=torch: a skip fails,
+    # which tests/conftest.py recognises by importorskip's own reason).
+    pytest.importorskip("torch")
+    epochs, figures = _smoke_run(
+        SCRIPT,
+        tmp_path,
+        *("--attention", attention, "--evaluate", evaluate),
+        *("--time-budget", "3"),
+    )
     assert figures["attention"] == attention
     assert figures["evaluate"] == evaluate
     assert figures["n_words"] == 200
@@ -63,23 +73,12 @@ def test_g2p_torch_smoke_run(attention, evaluate, tmp_path):
 )
 @pytest.mark.parametrize("attention, beam", [("additive", 1), ("none", 3)])
 def test_g2p_skrnn_smoke_run(attention, beam, tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(BENCHMARKS / "g2p_skrnn.py"),
-            *("--attention", attention, "--beam", str(beam), "--chunk", "128"),
-            *("--time-budget", "2", "--limit", "200", "--threads", "1"),
-            *("--shared-data", str(SHARED_DATA), "--data-home", str(tmp_path)),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    _, figures = _smoke_run(
+        BENCHMARKS / "g2p_skrnn.py",
+        tmp_path,
+        *("--attention", attention, "--beam", str(beam), "--chunk", "128"),
+        *("--time-budget", "2"),
     )
-    assert result.returncode == 0, result.stderr[-3000:]
-    lines = result.stdout.splitlines()
-    epochs = [line for line in lines if line.startswith("epoch ")]
-    assert epochs and all("dev WER" in line for line in epochs)
-    figures = json.loads(lines[-1])
     assert figures["n_words"] == 200 and figures["beam"] == beam
     assert figures["train_seconds"] >= 2 and figures["tokens_per_second"] > 0
     assert 0 <= figures["wer"] <= 1 and figures["per"] >= 0
