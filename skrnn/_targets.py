@@ -29,6 +29,7 @@ Nothing here changes an estimator: the functions return what a fit will
 record once it succeeds.
 """
 
+import warnings
 from numbers import Real
 
 import numpy as np
@@ -248,12 +249,23 @@ def regression_targets(y, dtype, n_outputs=None):
 OUTPUT_FORMS = ("chars", "tokens", "symbols")
 
 
+#: What NumPy < 1.24 warns (instead of raising) for a ragged nested sequence.
+_RAGGED_WARNING = getattr(np, "exceptions", np).VisibleDeprecationWarning
+
+
 def _ndim(y):
-    """``np.ndim(y)``; None for nested sequences of different lengths."""
-    try:
-        return np.ndim(y)
-    except ValueError:  # NumPy >= 1.24: an inhomogeneous shape
-        return None
+    """``np.ndim(y)``; None for nested sequences of different lengths.
+
+    NumPy >= 1.24 raises for those, older NumPy makes an object array of
+    them with a warning: both read as None, so every NumPy names the same
+    error.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", _RAGGED_WARNING)
+        try:
+            return np.ndim(y)
+        except (ValueError, _RAGGED_WARNING):
+            return None
 
 
 def _is_symbol(y):

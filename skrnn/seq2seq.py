@@ -16,7 +16,7 @@ from ._base import (
     FitPlan,
     _short,
 )
-from ._engine.batched import CHUNK
+from ._engine.batched import CHUNK, canonical_chunks
 from ._engine.decoding import decode_sources
 from ._engine.memory import estimate_seq2seq_fit_bytes, optimizer_arrays
 from ._engine.seq2seq import Seq2SeqNetwork, teacher_forcing
@@ -654,7 +654,7 @@ n_iter_, t_
         """
         pairs = self._pairs(X, y)
         out = np.empty(len(pairs.seqs))
-        for idx in _chunks(len(pairs.seqs)):
+        for idx in canonical_chunks(pairs.seqs):
             x, packing = pairs.sources(idx)
             targets = teacher_forcing(pairs.output_codes(idx))
             out[idx] = self._net.log_likelihood(self._params, x, packing, targets)
@@ -679,8 +679,8 @@ n_iter_, t_
         if self._net.attention is None:
             raise ValueError("The model has no attention (attention=None).")
         pairs = self._pairs(X, y)
-        out = []
-        for idx in _chunks(len(pairs.seqs)):
+        out = [None] * len(pairs.seqs)
+        for idx in canonical_chunks(pairs.seqs):
             x, packing = pairs.sources(idx)
             inputs, _, target_packing = teacher_forcing(pairs.output_codes(idx))
             _, weights, _ = self._net.forward(
@@ -688,7 +688,7 @@ n_iter_, t_
             )
             for i, sample in enumerate(idx.tolist()):
                 rows = pairs.outputs.lengths[sample] + 1
-                out.append(weights[i, :rows, : pairs.seqs.lengths[sample]])
+                out[sample] = weights[i, :rows, : pairs.seqs.lengths[sample]]
         return out
 
     def score(self, X, y, sample_weight=None):
@@ -730,7 +730,7 @@ n_iter_, t_
         sources = self._fitted_sources(X)
         pairs = Pairs(sources, None)
         out = np.empty((len(sources), self._net.decoder_size), self._net.dtype)
-        for idx in _chunks(len(sources)):
+        for idx in canonical_chunks(sources):
             x, packing = pairs.sources(idx)
             encoded, _ = self._net.encode(self._params, x, packing)
             out[idx] = encoded.h0[-1]
@@ -785,11 +785,6 @@ def _check_vectors(X, dtype):
             "With vector_input=True, X is one feature vector per sample, an "
             f"array of shape (n_samples, n_features): {exc}"
         ) from exc
-
-
-def _chunks(n):
-    """Index arrays of the chunks of a pass over ``n`` samples."""
-    return [np.arange(s, min(s + CHUNK, n)) for s in range(0, n, CHUNK)]
 
 
 def _as_list(y):

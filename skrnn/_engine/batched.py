@@ -9,12 +9,36 @@ call, so predictions are bit-identical whatever the order or the subset of
 the input.
 """
 
+import zlib
+
 import numpy as np
 
-__all__ = ["CHUNK", "forward_outputs", "last_outputs"]
+__all__ = ["CHUNK", "canonical_chunks", "forward_outputs", "last_outputs"]
 
 #: Sequences per forward pass (bounds the memory of inference).
 CHUNK = 512
+
+
+def canonical_chunks(sources):
+    """Index arrays of the chunks of a pass, in an order set by the contents.
+
+    Parameters
+    ----------
+    sources : Ragged or ndarray of shape (n, n_features)
+        Sequences (in :meth:`~.packing.Ragged.canonical_order`), or vectors
+        (sorted by the CRC-32 of each row's bytes).
+
+    Returns
+    -------
+    list of ndarray of int
+        At most :data:`CHUNK` indices each.
+    """
+    if isinstance(sources, np.ndarray):
+        keys = [zlib.crc32(row.tobytes()) for row in sources]
+        order = np.argsort(np.array(keys, dtype=np.int64), kind="stable")
+    else:
+        order = sources.canonical_order()
+    return [order[start : start + CHUNK] for start in range(0, len(order), CHUNK)]
 
 
 def forward_outputs(network, params, seqs):

@@ -17,7 +17,7 @@ optional minimum (``min_lengths``) bans END before it.
 
 import numpy as np
 
-from .batched import CHUNK
+from .batched import canonical_chunks
 from .layers import dense_head
 from .losses import log_softmax
 from .sampling import sample_next
@@ -270,9 +270,8 @@ def decode_sources(
 ):
     """Decode every source, :data:`~.batched.CHUNK` sources per pass.
 
-    Sequences go in :meth:`~.packing.Ragged.canonical_order`, so an output
-    does not depend on the other sources of the call (see
-    :mod:`~.batched`).
+    Sources go in :func:`~.batched.canonical_chunks`' order, so an output
+    does not depend on the other sources of the call (see :mod:`~.batched`).
 
     Parameters
     ----------
@@ -299,11 +298,8 @@ def decode_sources(
         Per source, its outputs, best first.
     """
     vectors = isinstance(sources, np.ndarray)
-    n = len(sources)
-    order = np.arange(n) if vectors else sources.canonical_order()
-    found = [None] * n
-    for start in range(0, n, CHUNK):
-        idx = order[start : start + CHUNK]
+    found = [None] * len(sources)
+    for idx in canonical_chunks(sources):
         if vectors:
             x, packing = sources[idx], None
         else:
