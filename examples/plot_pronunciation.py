@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """
-=========================================================
+============================================================
 Pronouncing words: spelling to sound with an encoder-decoder
-=========================================================
+============================================================
 
 :class:`~skrnn.RNNSeq2Seq` learns to pronounce English words from the CMU
 Pronouncing Dictionary: the letters of a word in, its phonemes (ARPAbet,
