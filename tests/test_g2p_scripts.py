@@ -41,6 +41,8 @@ def _smoke_run(script, data_home, *options):
 
 
 @pytest.mark.slow
+# CMUdict is never committed: CI and the team read it from ../shared/data; a
+# clone without that folder (a user's) cannot run the scripts on it.
 @pytest.mark.skipif(
     not (SHARED_DATA / "cmudict").is_dir(), reason="no shared data here"
 )
@@ -68,6 +70,8 @@ def test_g2p_torch_smoke_run(attention, evaluate, tmp_path):
 
 
 @pytest.mark.slow
+# CMUdict is never committed: CI and the team read it from ../shared/data; a
+# clone without that folder (a user's) cannot run the scripts on it.
 @pytest.mark.skipif(
     not (SHARED_DATA / "cmudict").is_dir(), reason="no shared data here"
 )

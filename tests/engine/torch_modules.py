@@ -14,6 +14,7 @@ import pytest
 from skrnn._engine.layers import layer_param_name
 
 # torch is not a dependency of skrnn; CI installs torch==2.13.0 (CPU).
+# SKRNN_TEST_REQUIRE=torch (set by .ci/run) turns this skip into a failure.
 torch = pytest.importorskip("torch")
 
 TORCH_MODULES = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
