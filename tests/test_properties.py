@@ -720,12 +720,19 @@ def describe_sources(X, est=None, vector_input=False):
     return tags
 
 
+#: What NumPy < 1.24 warns (where newer NumPy raises) for ragged nesting.
+_RAGGED_WARNING = getattr(np, "exceptions", np).VisibleDeprecationWarning
+
+
 def _ndim(value):
-    """``np.ndim(value)``, None for nested sequences of different lengths."""
-    try:
-        return np.ndim(value)
-    except ValueError:
-        return None
+    """``np.ndim(value)``, None for nested sequences of different lengths
+    (on every NumPy: older ones only warn about those)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", _RAGGED_WARNING)
+        try:
+            return np.ndim(value)
+        except (ValueError, _RAGGED_WARNING):
+            return None
 
 
 def _output_symbol_tags(s, symbols):
