@@ -180,12 +180,8 @@ class Attention:
         d_queries : ndarray of shape (B, T_q, Q)
         d_memory : ndarray of shape (B, T_k, E)
         """
-        weights, memory = cache.weights, cache.memory
-        d_weights = d_context @ np.swapaxes(memory, 1, 2)
-        d_memory = np.swapaxes(weights, 1, 2) @ d_context
-        d_scores = weights * (
-            d_weights - np.sum(d_weights * weights, axis=2, keepdims=True)
-        )
+        d_memory = np.swapaxes(cache.weights, 1, 2) @ d_context
+        d_scores = _score_gradient(cache, d_context)
         if self.score == "additive":
             d_queries, d_keys = self._additive_backward(
                 views, cache, d_scores, grad_views
@@ -197,9 +193,34 @@ class Attention:
             d_memory += d_keys
         else:
             W_k = "W_a" if self.score == "general" else "W_ak"
-            _sum_of_products(memory, d_keys, out=grad_views[W_k])
+            _sum_of_products(cache.memory, d_keys, out=grad_views[W_k])
             d_memory += _dense(d_keys, views[W_k].T)
         return d_queries, d_memory
+
+    def query_gradient(self, views, cache, d_context):
+        """The gradient of :meth:`attend` with respect to the queries only.
+
+        What a decoder with input feeding needs at each step, inside its
+        backward loop; the parameters' and the memory's gradients wait for
+        one :meth:`attend_backward` over all steps.
+
+        Parameters
+        ----------
+        views : dict of str to ndarray
+        cache : AttentionCache
+            Of the step (its ``queries`` are not read).
+        d_context : ndarray of shape (B, T_q, E)
+
+        Returns
+        -------
+        d_queries : ndarray of shape (B, T_q, Q)
+        """
+        d_scores = _score_gradient(cache, d_context)
+        if self.score != "additive":
+            return d_scores @ cache.keys
+        d_hidden = d_scores[..., None] * views["v_a"]
+        d_hidden *= 1.0 - cache.hidden * cache.hidden
+        return _dense(d_hidden.sum(axis=2), views["W_aq"].T)
 
     def _additive_backward(self, views, cache, d_scores, grad_views):
         """Backward through ``v_a . tanh(q W_aq + k)``.
@@ -246,6 +267,13 @@ class Attention:
         d_combined = d_pre @ views["W_c"].T
         E = self.memory_size
         return d_combined[:, :E], d_combined[:, E:]
+
+
+def _score_gradient(cache, d_context):
+    """The gradient of the scores (before the softmax) from the context's."""
+    weights = cache.weights
+    d_weights = d_context @ np.swapaxes(cache.memory, 1, 2)
+    return weights * (d_weights - np.sum(d_weights * weights, axis=2, keepdims=True))
 
 
 def _masked_softmax(scores, memory_mask):

@@ -51,6 +51,10 @@ class DecoderStep:
             network.decoder, self._views["decoder"], encoded.h0, encoded.c0
         )
         self._encoded = encoded
+        self._feed = None
+        if network.input_feeding:
+            B, Q = encoded.h0.shape[1], network.decoder_size
+            self._feed = np.zeros((B, Q), dtype=network.dtype)
 
     def log_probs(self, codes):
         """Read ``codes`` (the previous outputs); return the next code's log-probs.
@@ -63,7 +67,7 @@ class DecoderStep:
         -------
         ndarray of shape (B, n_targets)
         """
-        state = self._stepper.step(codes)
+        state = self._stepper.step(codes, self._feed)
         attention, encoded = self.network.attention, self._encoded
         if attention is not None:
             context, _, _ = attention.attend(
@@ -74,12 +78,16 @@ class DecoderStep:
                 encoded.memory_mask,
             )
             state, _ = attention.combine(self._views, context[:, 0], state)
+            if self._feed is not None:
+                self._feed = state
         logits = dense_head(state, self._views["W_hy"], self._views["b_y"])
         return log_softmax(logits.astype(np.float64))
 
     def select(self, rows):
         """Continue from the states of ``rows`` (see :meth:`Stepper.select`)."""
         self._stepper.select(rows)
+        if self._feed is not None:
+            self._feed = self._feed[rows]
 
 
 def _limit_lengths(log_probs, t, min_lengths, max_lengths):

@@ -26,6 +26,7 @@ attention, the output layer and the vector bridge.
 import numpy as np
 
 from .attention import Attention
+from .feeding import feeding_backward, feeding_forward
 from .layers import DropoutRates, dense_head
 from .losses import log_softmax, softmax_cross_entropy
 from .network import RecurrentNetwork
@@ -153,6 +154,10 @@ class Seq2SeqNetwork:
     attention : {None, 'dot', 'general', 'additive'}, default=None
     attention_size : int, default=None
         ``'additive'``'s hidden size (None: the decoder's).
+    input_feeding : bool, default=False
+        The decoder also reads its previous attentional state (Luong et
+        al., 2015; see :mod:`~.feeding`): ``W_xh_l0`` of the decoder has
+        ``n_targets + Q`` rows. Needs attention.
     vector_input : bool, default=False
         Vector to sequence: no encoder, one input vector per sample.
     dropout, input_dropout, recurrent_dropout, output_dropout : float
@@ -185,6 +190,7 @@ class Seq2SeqNetwork:
         bidirectional=False,
         attention=None,
         attention_size=None,
+        input_feeding=False,
         vector_input=False,
         dropout=0.0,
         input_dropout=0.0,
@@ -198,6 +204,10 @@ class Seq2SeqNetwork:
     ):
         if vector_input and attention is not None:
             raise ValueError("Attention needs an encoder: not with vector_input.")
+        if input_feeding and attention is None:
+            raise ValueError(
+                "Input feeding feeds the attentional state: it needs attention."
+            )
         if vector_input and bidirectional:
             raise ValueError("bidirectional is the encoder's: not with vector_input.")
         self.n_inputs, self.n_targets = int(n_inputs), int(n_targets)
@@ -228,8 +238,13 @@ class Seq2SeqNetwork:
                 **recurrent,
             )
             decoder_size *= self.encoder.n_directions
+        self.input_feeding = bool(input_feeding)
         self.decoder = RecurrentNetwork(
-            cell, self.n_targets, decoder_size, token_input=True, **recurrent
+            cell,
+            self.n_targets + (decoder_size if self.input_feeding else 0),
+            decoder_size,
+            token_input=True,
+            **recurrent,
         )
         self.attention = None
         if attention is not None:
@@ -421,6 +436,43 @@ class Seq2SeqNetwork:
         encoded, enc_cache = self.encode(
             params, x, packing, need_cache=need_cache, rng=rng
         )
+        if self.input_feeding:
+            out, weights, dec_cache = feeding_forward(
+                self,
+                views,
+                self.decoder.layout.views(decoder),
+                decoder_inputs,
+                decoder_packing,
+                encoded,
+                need_cache=need_cache,
+                rng=rng,
+            )
+            att_cache = index = mask = None
+        else:
+            out, weights, dec_cache, att_cache, index, mask = self._decode_in_one(
+                views,
+                decoder,
+                encoded,
+                decoder_inputs,
+                decoder_packing,
+                need_cache,
+                rng,
+            )
+        logits = dense_head(out, views["W_hy"], views["b_y"])
+        cache = None
+        if need_cache:
+            cache = (enc_cache, dec_cache, att_cache, index, out, mask, encoded)
+        return logits, weights, cache
+
+    def _decode_in_one(
+        self, views, decoder, encoded, decoder_inputs, decoder_packing, need_cache, rng
+    ):
+        """Without input feeding: the decoder over all steps, then attention.
+
+        Returns the output layer's input (after dropout), the attention
+        weights, the decoder's and the attention's caches, the packed rows'
+        padded index and the dropout mask.
+        """
         out, _, _, dec_cache = self.decoder.forward(
             decoder,
             decoder_inputs,
@@ -449,11 +501,7 @@ class Seq2SeqNetwork:
         )
         if mask is not None:
             out = out * mask
-        logits = dense_head(out, views["W_hy"], views["b_y"])
-        cache = None
-        if need_cache:
-            cache = (enc_cache, dec_cache, att_cache, index, out, mask, encoded)
-        return logits, weights, cache
+        return out, weights, dec_cache, att_cache, index, mask
 
     def backward(self, params, cache, d_logits):
         """Backpropagate ``d_logits`` through the decoder and the encoder.
@@ -478,21 +526,22 @@ class Seq2SeqNetwork:
         d_out = d_logits @ views["W_hy"].T
         if mask is not None:
             d_out *= mask
-        d_memory = None
-        if att_cache is not None:
-            attended, combined_input, attentional = att_cache
-            d_context_rows, d_out = self.attention.combine_backward(
-                views, combined_input, attentional, d_out, grad_views
+        if self.input_feeding:
+            d_memory, dh0, dc0 = feeding_backward(
+                self,
+                views,
+                grad_views,
+                self.decoder.layout.views(d_decoder),
+                dec_cache,
+                d_out,
             )
-            d_context = np.zeros(
-                attended.weights.shape[:2] + (d_context_rows.shape[1],), d_out.dtype
+        else:
+            d_memory, d_out = self._attention_backward(
+                views, grad_views, att_cache, index, d_out
             )
-            d_context[index] = d_context_rows
-            d_queries, d_memory = self.attention.attend_backward(
-                views, attended, d_context, grad_views
+            d_decoder[...], _, dh0, dc0 = self.decoder.backward(
+                decoder, dec_cache, d_out
             )
-            d_out = d_out + d_queries[index]
-        d_decoder[...], _, dh0, dc0 = self.decoder.backward(decoder, dec_cache, d_out)
         if self.vector_input:
             self._vector_backward(views, grad_views, enc_cache, dh0, dc0)
             return grads
@@ -509,6 +558,27 @@ class Seq2SeqNetwork:
             self._unbridge(dc0),
         )
         return grads
+
+    def _attention_backward(self, views, grad_views, att_cache, index, d_out):
+        """Without input feeding: the gradients of the memory and the queries.
+
+        Returns the memory's gradient (None without attention) and the
+        decoder's output gradient ``d_out`` with the queries' part added.
+        """
+        if att_cache is None:
+            return None, d_out
+        attended, combined_input, attentional = att_cache
+        d_context_rows, d_out = self.attention.combine_backward(
+            views, combined_input, attentional, d_out, grad_views
+        )
+        d_context = np.zeros(
+            attended.weights.shape[:2] + (d_context_rows.shape[1],), d_out.dtype
+        )
+        d_context[index] = d_context_rows
+        d_queries, d_memory = self.attention.attend_backward(
+            views, attended, d_context, grad_views
+        )
+        return d_memory, d_out + d_queries[index]
 
     def _vector_backward(self, views, grad_views, cache, dh0, dc0):
         """Gradients of the vector bridge from the decoder's initial states."""

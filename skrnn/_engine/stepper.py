@@ -75,12 +75,16 @@ class Stepper:
             return None
         return np.stack([buf.c_state for _, buf in self._layers])
 
-    def step(self, x):
+    def step(self, x, feed=None):
         """Read one step of input for every sequence; return the head's output.
 
         Parameters
         ----------
         x : int ndarray of shape (B,) (token input) or ndarray of shape (B, F)
+        feed : ndarray of shape (B, F_feed), default=None
+            Token input: dense rows read, beside the codes, by the last
+            ``F_feed`` rows of the first layer's input weights (a decoder's
+            input feeding, see :mod:`~.feeding`).
 
         Returns
         -------
@@ -93,6 +97,9 @@ class Stepper:
         token_input = self._token_input  # the first layer's input only
         for weights, buf in self._layers:
             input_projection(weights, x, token_input, out=buf.gates)
+            if feed is not None:
+                buf.gates += feed @ weights.W_xh[-feed.shape[1] :]
+                feed = None
             cell.forward_step(weights, buf, 0, B)
             x, token_input = buf.h_out, False
         if self._head is None:

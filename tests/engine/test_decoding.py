@@ -6,7 +6,7 @@ themselves, and their log-probabilities are
 :meth:`~skrnn._engine.seq2seq.Seq2SeqNetwork.log_likelihood`'s; beam search
 of width 1 is greedy; a beam wide enough to keep every prefix finds the most
 likely output found by enumerating all of them; lengths stay within the
-maximum.
+maximum. With input feeding as without.
 """
 
 import itertools
@@ -27,7 +27,14 @@ N_CODES, HIDDEN = 5, 6
 SOURCE_LENGTHS = [3, 1, 4, 2]
 
 
-def _model(cell="lstm", attention="general", n_targets=6, vector_input=False, seed=0):
+def _model(
+    cell="lstm",
+    attention="general",
+    n_targets=6,
+    vector_input=False,
+    seed=0,
+    input_feeding=False,
+):
     rng = np.random.default_rng(seed)
     net = Seq2SeqNetwork(
         cell,
@@ -37,6 +44,7 @@ def _model(cell="lstm", attention="general", n_targets=6, vector_input=False, se
         num_layers=2,
         bidirectional=not vector_input,
         attention=attention,
+        input_feeding=input_feeding,
         vector_input=vector_input,
         token_input=not vector_input,
         dtype=np.float64,
@@ -57,10 +65,16 @@ def _step(net, params, x, packing, copies=1):
     return DecoderStep(net, params, encoded.take(rows))
 
 
-@pytest.mark.parametrize("attention", [None, "dot", "general", "additive"])
-@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
-def test_greedy_is_the_argmax_of_the_forward_pass(cell, attention):
-    net, params, x, packing = _model(cell, attention)
+GREEDY_CASES = [
+    (cell, attention, False)
+    for cell in ("rnn", "lstm", "gru")
+    for attention in (None, "dot", "general", "additive")
+] + [(cell, "general", True) for cell in ("rnn", "lstm", "gru")]
+
+
+@pytest.mark.parametrize("cell, attention, input_feeding", GREEDY_CASES)
+def test_greedy_is_the_argmax_of_the_forward_pass(cell, attention, input_feeding):
+    net, params, x, packing = _model(cell, attention, input_feeding=input_feeding)
     max_lengths = np.array([6, 2, 0, 5])
     outputs, log_probs = decode_one_per_source(
         _step(net, params, x, packing), max_lengths
@@ -91,11 +105,18 @@ def test_beam_of_one_is_greedy():
         assert best.log_prob == pytest.approx(lp, rel=1e-12)
 
 
-@pytest.mark.parametrize("vector_input", [False, True])
-def test_a_wide_beam_finds_the_most_likely_output(vector_input):
+@pytest.mark.parametrize(
+    "vector_input, input_feeding", [(False, False), (True, False), (False, True)]
+)
+def test_a_wide_beam_finds_the_most_likely_output(vector_input, input_feeding):
     n_targets, max_length = 3, 3  # codes 1, 2 and END: 15 possible outputs
     net, params, x, packing = _model(
-        "gru", None if vector_input else "additive", n_targets, vector_input, seed=2
+        "gru",
+        None if vector_input else "additive",
+        n_targets,
+        vector_input,
+        seed=2,
+        input_feeding=input_feeding,
     )
     candidates = [
         np.array(c, dtype=np.intp)
@@ -157,9 +178,13 @@ def test_n_best_cannot_exceed_the_beam():
         beam_search(_step(net, params, x, packing, 2), np.full(4, 3), 2, n_best=3)
 
 
-@pytest.mark.parametrize("attention", [None, "additive"])
-def test_every_hypothesis_has_the_models_log_probability(attention):
-    net, params, x, packing = _model("lstm", attention, n_targets=9, seed=4)
+@pytest.mark.parametrize(
+    "attention, input_feeding", [(None, False), ("additive", False), ("dot", True)]
+)
+def test_every_hypothesis_has_the_models_log_probability(attention, input_feeding):
+    net, params, x, packing = _model(
+        "lstm", attention, n_targets=9, seed=4, input_feeding=input_feeding
+    )
     B, beam_size = len(SOURCE_LENGTHS), 4
     found = beam_search(
         _step(net, params, x, packing, beam_size),

@@ -5,7 +5,8 @@ Gradient checks in float64 of :class:`~skrnn._engine.seq2seq.Seq2SeqNetwork`'s
 teacher-forced loss with respect to every parameter tensor (the encoder's and
 the decoder's tensors one by one), for every cell x attention (none, dot,
 general, additive) x uni/bidirectional encoder x 1 and 2 layers x token and
-dense sources, the vector-to-sequence form, and each dropout; and of
+dense sources, the vector-to-sequence form, input feeding for every cell x
+score, and each dropout with and without feeding; and of
 :class:`~skrnn._engine.attention.Attention` alone with respect to its
 queries and memory.
 """
@@ -47,7 +48,7 @@ def _batch(rng, token_input, vector_input):
     return x, packing, teacher_forcing(targets)
 
 
-def _network(cell, attention, bidirectional, num_layers, source, **dropout):
+def _network(cell, attention, bidirectional, num_layers, source, **options):
     n_inputs = N_SOURCE_CODES if source == "tokens" else N_FEATURES
     return Seq2SeqNetwork(
         cell,
@@ -61,7 +62,7 @@ def _network(cell, attention, bidirectional, num_layers, source, **dropout):
         vector_input=source == "vector",
         token_input=source == "tokens",
         dtype=np.float64,
-        **dropout,
+        **options,
     )
 
 
@@ -135,14 +136,54 @@ def test_gradients_match_finite_differences(
     assert len(errors) >= len(net.layout.names)
 
 
+FEEDING_GRID = list(
+    itertools.product(("rnn", "lstm", "gru"), SCORES, [(False, 1), (True, 2)])
+)
+
+
+@pytest.mark.parametrize(
+    "cell, attention, shape",
+    FEEDING_GRID,
+    ids=[f"{c}-{a}-{'bi2' if b else 'uni1'}" for c, a, (b, _) in FEEDING_GRID],
+)
+def test_input_feeding_gradients_match_finite_differences(cell, attention, shape):
+    bidirectional, num_layers = shape
+    net = _network(
+        cell, attention, bidirectional, num_layers, "tokens", input_feeding=True
+    )
+    errors = _check(net, seed=2)
+    assert max(errors.values()) < TOL, errors
+    assert len(errors) >= len(net.layout.names)
+
+
+@pytest.mark.parametrize("feeding", [False, True], ids=["no_feeding", "feeding"])
 @pytest.mark.parametrize(
     "rate", ["dropout", "input_dropout", "recurrent_dropout", "output_dropout"]
 )
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
-def test_gradients_with_dropout(cell, rate):
-    net = _network(cell, "general", True, 2, "tokens", **{rate: 0.4})
+def test_gradients_with_dropout(cell, rate, feeding):
+    net = _network(
+        cell, "general", True, 2, "tokens", input_feeding=feeding, **{rate: 0.4}
+    )
     errors = _check(net, seed=3, dropout_seed=7)
     assert max(errors.values()) < TOL, errors
+
+
+def test_input_feeding_reads_the_previous_attentional_state():
+    """The feeding rows of W_xh change every step's logits but the first."""
+    net = _network("lstm", "general", False, 1, "tokens", input_feeding=True)
+    rng = np.random.default_rng(4)
+    x, packing, (inputs, outputs, targets) = _batch(rng, True, False)
+    params = net.init_params(rng)
+    logits = net.forward(params, x, packing, inputs, targets)[0]
+    decoder = net.layout.views(params)["decoder"]
+    net.decoder.layout.views(decoder)["W_xh_l0"][N_TARGETS:] += 0.5
+    changed = net.forward(params, x, packing, inputs, targets)[0]
+    first = slice(0, targets.offsets[1])
+    np.testing.assert_array_equal(changed[first], logits[first])
+    assert np.all(np.abs(changed[first.stop :] - logits[first.stop :]).max(axis=1) > 0)
+    with pytest.raises(ValueError, match="needs attention"):
+        _network("lstm", None, False, 1, "tokens", input_feeding=True)
 
 
 def test_teacher_forcing_layout():
@@ -190,6 +231,12 @@ def test_attention_gradients_and_masking(score):
     )
     d_queries, d_memory = attention.attend_backward(
         views, cache, d_context.reshape(B, T_q, Q), grad_views
+    )
+    # the queries' part alone, as a decoder with input feeding asks for it
+    np.testing.assert_allclose(
+        attention.query_gradient(views, cache, d_context.reshape(B, T_q, Q)),
+        d_queries,
+        rtol=1e-12,
     )
     d_queries += d_query_rows.reshape(B, T_q, Q)
     for analytic, array in ((grads, params), (d_queries, queries), (d_memory, memory)):
