@@ -16,7 +16,8 @@ encoder's final states, Luong "general" attention without input feeding,
 Adam 1e-3, batch 64, no L2 penalty and no clipping (as the reference). The
 decoder reads the previous phoneme as a row of its input weights (the
 reference embeds it in 64 dimensions first). Options change the cell, the
-sizes, the attention, dropout and the learning rate, for tuning on dev.
+sizes, the attention (and input feeding), dropout and the learning rate,
+for tuning on dev.
 
 Training
 --------
@@ -84,6 +85,7 @@ def make_model(args):
         hidden_size=args.hidden,
         bidirectional=True,
         attention=None if args.attention == "none" else args.attention,
+        input_feeding=args.input_feeding,
         embedding_dim=args.embedding,
         min_frequency=1,
         num_layers=args.layers,
@@ -152,6 +154,9 @@ def parse_args(argv):
     parser.add_argument(
         "--attention", choices=["general", "dot", "additive", "none"], default="general"
     )
+    parser.add_argument(
+        "--input-feeding", action="store_true", help="feed the attentional state"
+    )
     parser.add_argument("--cell", choices=["lstm", "gru", "rnn"], default="lstm")
     parser.add_argument("--hidden", type=int, default=128, help="per direction")
     parser.add_argument("--layers", type=int, default=1)
@@ -182,7 +187,9 @@ def run(args, data_home):
     print(describe(environment()))
     print(
         f"# CMUdict G2P with RNNSeq2Seq: {len(data['train_words']):,} train rows; "
-        f"{args.cell} {args.hidden} x2 encoder, attention {args.attention}; "
+        f"{args.cell} {args.hidden} x2 encoder, attention {args.attention}"
+        + (" with input feeding" if args.input_feeding else "")
+        + "; "
         f"budget {args.time_budget:g} s; threads {args.threads}; seed {args.seed}"
         + ("; LIMIT: a smoke run, not figures" if args.limit else ""),
         flush=True,

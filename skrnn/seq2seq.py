@@ -82,6 +82,12 @@ class RNNSeq2Seq(TransformerMixin, BaseRNN):
         ``vector_input``.
     attention_size : int or None, default=None
         The hidden size of ``'additive'`` attention (None: the decoder's).
+    input_feeding : bool, default=False
+        The decoder also reads its previous attentional state
+        ``tanh(W_c [c_{t-1}; h_{t-1}])`` beside the previous symbol (Luong et
+        al., 2015), so each step knows what the last one attended to. Needs
+        attention; ignored with ``vector_input``. Training is then step by
+        step through attention (slower per epoch).
     vector_input : bool, default=False
         Read ``X`` as one feature vector per sample, ``(n_samples,
         n_features)``, which starts the decoder (``tanh`` of a dense layer
@@ -146,9 +152,10 @@ n_iter_, t_
     A str in ``X`` or ``y`` is a sequence of characters; lists of symbols
     (such as words) are sequences of tokens; numeric arrays are sequences of
     feature vectors. The decoder reads the previous symbol as a row of its
-    input weights (no separate embedding). There is no input feeding: the
-    attentional state goes to the output layer only, so the decoder's
-    recurrence runs over a whole batch of targets at once in training.
+    input weights (no separate embedding). Without input feeding the
+    attentional state goes to the output layer only, so in training the
+    decoder's recurrence runs over a whole batch of targets before attention
+    does; with it, attention runs inside the recurrence, one step at a time.
 
     References
     ----------
@@ -173,6 +180,7 @@ n_iter_, t_
     _architecture_params = ARCHITECTURE_PARAMS + (
         "attention",
         "attention_size",
+        "input_feeding",
         "vector_input",
     )
     _parameter_constraints: dict = {
@@ -180,6 +188,7 @@ n_iter_, t_
         **_TOKEN_CONSTRAINTS,
         "attention": [StrOptions({"general", "dot", "additive"}), None],
         "attention_size": [Interval(Integral, 1, None, closed="left"), None],
+        "input_feeding": ["boolean"],
         "vector_input": ["boolean"],
         "beam_size": [Interval(Integral, 1, None, closed="left")],
         "length_penalty": [Interval(Real, 0, None, closed="left")],
@@ -195,6 +204,7 @@ n_iter_, t_
         bidirectional=False,
         attention="general",
         attention_size=None,
+        input_feeding=False,
         vector_input=False,
         beam_size=1,
         length_penalty=1.0,
@@ -292,6 +302,11 @@ n_iter_, t_
                 "attention_size applies to attention='additive' (and 'general' "
                 "has none); 'dot' attention has no parameters of its own."
             )
+        if self.input_feeding and self.attention is None and not self.vector_input:
+            raise ValueError(
+                "input_feeding=True feeds the decoder its attentional state: it "
+                "needs attention ('general', 'dot' or 'additive'), not None."
+            )
 
     def _sources(self, X, reset):
         """The sources as a Ragged (or vectors), and the attributes a fit records.
@@ -364,6 +379,7 @@ n_iter_, t_
             bidirectional=spec["bidirectional"] and not vectors,
             attention=None if vectors else self.attention,
             attention_size=self.attention_size,
+            input_feeding=self.input_feeding and not vectors,
             vector_input=vectors,
             dropout=spec["dropout"],
             input_dropout=spec["input_dropout"],
@@ -390,9 +406,10 @@ n_iter_, t_
         recurrent = {k: spec[k] for k in ("cell", "num_layers", "dtype")}
         rates = ("dropout", "input_dropout", "recurrent_dropout")
         recurrent.update({k: spec[k] for k in rates})
+        feeding = self.input_feeding and not self.vector_input
         decoder = dict(
             recurrent,
-            n_inputs=plan.n_outputs,
+            n_inputs=plan.n_outputs + (self.hidden_size * directions if feeding else 0),
             hidden_size=self.hidden_size * directions,
             n_outputs=plan.n_outputs,
             head="all",
@@ -416,6 +433,7 @@ n_iter_, t_
             encoder,
             decoder,
             attention_size=attention_size,
+            input_feeding=feeding,
             n_sequences=B,
             source_steps=source_steps,
             target_steps=target_steps,

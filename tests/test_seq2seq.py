@@ -107,6 +107,26 @@ def test_transform_feeds_another_estimator(reverser):
     assert pipe.fit(words, starts_with_a).score(words, starts_with_a) > 0.8
 
 
+def test_input_feeding_learns_decodes_and_pickles():
+    model, words = _reversal(input_feeding=True, max_iter=30)
+    new = [w for w in _words(200, seed=1) if w not in set(words)][:50]
+    assert model.score(new, [w[::-1] for w in new]) >= 0.9
+    # the decoder's first layer reads the codes, then the fed state (2 x 32)
+    assert model.params_["decoder.W_xh_l0"].shape == (len(LETTERS) + 1 + 64, 4 * 64)
+    greedy = model.predict(new)
+    assert model.set_params(beam_size=3).predict(new) == greedy  # confident
+    (weights,) = model.attention_weights(["abcd"], ["dcba"])
+    np.testing.assert_allclose(weights.sum(axis=1), 1, rtol=1e-5)
+    restored = pickle.loads(pickle.dumps(model))
+    assert restored.predict(new) == model.predict(new)
+    with pytest.raises(ValueError, match="input_feeding=True .* needs attention"):
+        RNNSeq2Seq(attention=None, input_feeding=True, max_iter=1).fit(words, words)
+    # without a source to attend to (vectors), there is nothing to feed
+    X, y = make_digit_strips(40, random_state=0)
+    vectors = RNNSeq2Seq(vector_input=True, input_feeding=True, max_iter=1)
+    assert vectors.fit(X, y)._net.input_feeding is False
+
+
 def test_token_outputs_and_inputs():
     rng = np.random.default_rng(0)
     vocab = ["red", "green", "blue"]

@@ -389,6 +389,7 @@ def estimate_seq2seq_fit_bytes(
     n_sequences,
     source_steps,
     target_steps,
+    input_feeding=False,
     **training,
 ):
     """Peak bytes of training an encoder-decoder, an upper bound.
@@ -409,6 +410,9 @@ def estimate_seq2seq_fit_bytes(
         dot and general attention, None without attention).
     n_sequences, source_steps, target_steps : int
         Samples of the largest batch, and the longest source and target.
+    input_feeding : bool, default=False
+        The decoder feeds its attentional states (:mod:`~.feeding`), which
+        keeps a few more arrays of them.
     **training
         ``solver``, ``param_copies`` and ``copies_between_batches``.
 
@@ -429,6 +433,8 @@ def estimate_seq2seq_fit_bytes(
         pairs = n_sequences * source_steps * target_steps
         values = pairs * (4 + 2 * attention_size)  # scores, weights, gradients
         values += 6 * n_sequences * (source_steps + target_steps) * width
+        if input_feeding:  # fed states, padded queries and their gradients
+            values += 5 * n_sequences * target_steps * width
         # the weights with their gradient, the optimizer's state and copies
         copies = 2 + sum(optimizer_arrays(training.get("solver", "adam")))
         copies += int(training.get("param_copies", 0))
