@@ -19,12 +19,14 @@ queries ``(B, T_q, Q)``, memory ``(B, T_k, E)`` with a boolean
 weight 0 (its score is ``-inf`` before the softmax), so padding never enters
 a number, and padded query rows are computed and receive no gradient.
 :meth:`Attention.combine` is a dense layer over rows (the real target steps
-only, packed: at these sizes its products are most of the cost). All queries
-of a batch are one batched product, so the decoder's recurrence does not
-wait on attention (there is no input feeding): the whole target side is one
-call in training, and one call per step in decoding, where the memory's
+only, packed: at these sizes its products are most of the cost). Without
+input feeding all queries of a batch are one batched product, as the
+decoder's recurrence does not wait on attention: the whole target side is
+one call in training, and one call per step in decoding, where the memory's
 projection (the *keys*, see :meth:`Attention.keys`) is computed once per
-source.
+source. With input feeding (:mod:`~.feeding`) training calls
+:meth:`Attention.attend` once per step too, and :meth:`query_gradient`
+once per step backward, before one :meth:`attend_backward` over all steps.
 """
 
 import numpy as np

@@ -32,7 +32,7 @@ import numpy as np
 from .attention import AttentionCache
 from .layers import DropoutRates, cell_params, input_projection
 
-__all__ = ["FeedingCache", "feeding_backward", "feeding_forward"]
+__all__ = ["DecoderStack", "FeedingCache", "feeding_backward", "feeding_forward"]
 
 
 class FeedingCache:
@@ -40,10 +40,8 @@ class FeedingCache:
 
     Attributes
     ----------
-    layers : list of tuple
-        Per layer: its parameters (unscaled), its buffers, its input (the
-        codes for the first layer, the lower layer's output after dropout
-        otherwise) and the dropout mask or code scale of that input.
+    stack : DecoderStack
+        The decoder's layers, with their buffers.
     fed : ndarray of shape (N, Q)
         The state each row read (zeros at step 0).
     combined_input, attentional : ndarray of shape (N, E + Q), (N, Q)
@@ -56,7 +54,7 @@ class FeedingCache:
     """
 
     __slots__ = (
-        "layers",
+        "stack",
         "fed",
         "combined_input",
         "attentional",
@@ -65,13 +63,145 @@ class FeedingCache:
         "packing",
     )
 
-    def __init__(
-        self, layers, fed, combined_input, attentional, output_mask, attended, packing
-    ):
-        self.layers, self.fed = layers, fed
-        self.combined_input, self.attentional = combined_input, attentional
-        self.output_mask, self.attended = output_mask, attended
-        self.packing = packing
+    def __init__(self, stack, packing, output_mask, need_cache):
+        self.stack, self.packing, self.output_mask = stack, packing, output_mask
+        self.fed = self.combined_input = self.attentional = self.attended = None
+        if need_cache:
+            N, dtype = packing.n_rows, stack.dtype
+            Q, E = stack.hidden_size, stack.memory_size
+            self.fed = np.zeros((N, Q), dtype)
+            self.combined_input = np.empty((N, E + Q), dtype)
+            self.attentional = np.empty((N, Q), dtype)
+
+
+class _FedLayer:
+    """One decoder layer: its parameters, step weights, buffers and input."""
+
+    __slots__ = ("params", "weights", "buffers", "x", "mask")
+
+    def __init__(self, params, weights, buffers, x, mask):
+        self.params, self.weights, self.buffers = params, weights, buffers
+        self.x, self.mask = x, mask
+
+
+class DecoderStack:
+    """The decoder's layers stepped together, one time step per call.
+
+    Parameters
+    ----------
+    network : Seq2SeqNetwork
+    decoder_views : dict of str to ndarray
+        The decoder's parameters, by :func:`~.layers.layer_param_name`.
+    codes : int ndarray of shape (N,)
+        Packed codes the first layer reads (projected here, before the loop).
+    packing : Packing
+    h0, c0 : ndarray of shape (num_layers, B, H)
+        Initial states, sorted order (``c0`` None unless LSTM).
+    need_cache : bool
+    rng : numpy.random.Generator or None
+        Dropout masks (None: no dropout).
+    """
+
+    def __init__(self, network, decoder_views, codes, packing, h0, c0, need_cache, rng):
+        decoder = network.decoder
+        self.cell, self.hidden_size = decoder.cell, decoder.hidden_size
+        self.memory_size = network.attention.memory_size
+        self.dtype, self.n_targets = decoder.dtype, network.n_targets
+        cell, H, N, dtype = self.cell, self.hidden_size, packing.n_rows, self.dtype
+        rates = decoder.dropout_rates
+        self.layers = []
+        for layer in range(decoder.num_layers):
+            p = cell_params(decoder_views, cell, layer, False)
+            weights = cell.forward_weights(p, H)
+            shape = codes.shape if layer == 0 else (N, H)
+            mask = rates.input_mask(layer, shape, dtype, rng)
+            if layer == 0:
+                gates, x = input_projection(weights, codes, True, scale=mask), codes
+            else:
+                gates = np.empty((N, cell.n_gates * H), dtype)
+                x = np.empty((N, H), dtype) if need_cache or mask is not None else None
+            c0_layer = None if c0 is None else c0[layer]
+            buf = cell.allocate(gates, h0[layer], c0_layer, N, need_cache)
+            rec_mask = rates.recurrent_mask(h0[layer].shape, dtype, rng)
+            if rec_mask is not None:
+                buf.set_recurrent_mask(rec_mask, packing.packed_index()[0])
+            self.layers.append(_FedLayer(p, weights, buf, x, mask))
+        first = self.layers[0]
+        self._feed_weights = first.weights.W_xh[self.n_targets :]
+        self._feed_grad_weights = first.params["W_xh"][self.n_targets :].T
+
+    @property
+    def h_out(self):
+        """ndarray of shape (N, H): the top layer's state at every row."""
+        return self.layers[-1].buffers.h_out
+
+    def forward_step(self, a, b, fed):
+        """Rows ``a:b`` (one step) through every layer, the first reading ``fed``.
+
+        Returns the top layer's states of the step, ``(b - a, H)``.
+        """
+        first = self.layers[0].buffers.gates[a:b]
+        if fed is not None:
+            first += fed @ self._feed_weights
+        below = None
+        for layer in self.layers:
+            if below is not None:
+                if layer.mask is not None:
+                    below = np.multiply(below, layer.mask[a:b], out=layer.x[a:b])
+                elif layer.x is not None:
+                    layer.x[a:b] = below
+                gates = layer.buffers.gates[a:b]
+                np.matmul(below, layer.weights.W_xh, out=gates)
+                gates += layer.weights.b_in
+            self.cell.forward_step(layer.weights, layer.buffers, a, b)
+            below = layer.buffers.h_out[a:b]
+        return below
+
+    def backward_step(self, a, b, d_top):
+        """Gradient of rows ``a:b`` from the top state's ``d_top``, top-down.
+
+        Returns the gradient of the state the first layer was fed.
+        """
+        n, d_above = b - a, d_top
+        for i in range(len(self.layers) - 1, -1, -1):
+            layer = self.layers[i]
+            layer.buffers.dh_state[:n] += d_above
+            self.cell.backward_step(layer.params, layer.buffers, a, b)
+            d_above = layer.buffers.gates[a:b] @ (
+                layer.params["W_xh"].T if i else self._feed_grad_weights
+            )
+            if i and layer.mask is not None:
+                d_above *= layer.mask[a:b]
+        return d_above
+
+    def start_backward(self):
+        """Allocate the backward pass's arrays (no final-state gradients)."""
+        for layer in self.layers:
+            self.cell.allocate_backward(layer.buffers, None, None)
+
+    def weight_grads(self, decoder_grads, fed):
+        """Write the layers' weight gradients after the backward steps.
+
+        The first layer's ``W_xh``: the codes' rows as the cell reduces them
+        (a scatter of rows), the fed rows ``fed.T @ d_in``.
+        """
+        cell, V = self.cell, self.n_targets
+        for i, layer in enumerate(self.layers):
+            grads = cell_params(decoder_grads, cell, i, False)
+            if i == 0:
+                W_xh = grads["W_xh"]
+                np.matmul(fed.T, layer.buffers.gates, out=W_xh[V:])
+                grads = dict(grads, W_xh=W_xh[:V])
+            cell.weight_grads(
+                layer.buffers, layer.x, i == 0, grads, layer.mask if i == 0 else None
+            )
+
+    def initial_state_grads(self):
+        """``dh0, dc0`` of shape ``(num_layers, B, H)``, sorted order."""
+        dh0 = np.stack([layer.buffers.dh_state for layer in self.layers])
+        if not self.cell.has_cell_state:
+            return dh0, None
+        return dh0, np.stack([layer.buffers.dc_state for layer in self.layers])
 
 
 def _sorted_sources(encoded, packing):
@@ -130,88 +260,46 @@ def feeding_forward(
         The attention weights, caller's order, zeros past each target.
     cache : FeedingCache or None
     """
-    decoder, attention = network.decoder, network.attention
-    cell, H, dtype = decoder.cell, decoder.hidden_size, decoder.dtype
-    rates = decoder.dropout_rates
+    attention = network.attention
     h0, c0, memory, keys, memory_mask = _sorted_sources(encoded, packing)
-    N, B, T = packing.n_rows, packing.n_sequences, packing.n_steps
-    layers, weights = [], []
-    for layer in range(decoder.num_layers):
-        p = cell_params(decoder_views, cell, layer, False)
-        step_weights = cell.forward_weights(p, H)
-        mask = rates.input_mask(
-            layer, codes.shape if layer == 0 else (N, H), dtype, rng
-        )
-        if layer == 0:
-            gates = input_projection(step_weights, codes, True, scale=mask)
-            x = codes
-        else:
-            gates = np.empty((N, cell.n_gates * H), dtype)
-            x = np.empty((N, H), dtype)
-        buf = cell.allocate(
-            gates, h0[layer], None if c0 is None else c0[layer], N, need_cache
-        )
-        rec_mask = rates.recurrent_mask((B, H), dtype, rng)
-        if rec_mask is not None:
-            buf.set_recurrent_mask(rec_mask, packing.packed_index()[0])
-        layers.append([p, buf, x, mask])
-        weights.append(step_weights)
-    feed_weights = weights[0].W_xh[network.n_targets :]
-    output_mask = DropoutRates(output=network.output_dropout).output_mask(
-        (N, H), dtype, rng
+    stack = DecoderStack(
+        network, decoder_views, codes, packing, h0, c0, need_cache, rng
     )
-    Q, E = attention.query_size, attention.memory_size
-    outputs = np.empty((N, Q), dtype)
-    fed = np.zeros((N, Q), dtype) if need_cache else None
-    combined_input = np.empty((N, E + Q), dtype) if need_cache else None
-    attentional = np.empty((N, Q), dtype) if need_cache else None
-    attention_weights = np.zeros((B, T, memory.shape[1]), dtype)
+    N, B, T, dtype = packing.n_rows, packing.n_sequences, packing.n_steps, stack.dtype
+    output_mask = DropoutRates(output=network.output_dropout).output_mask(
+        (N, stack.hidden_size), dtype, rng
+    )
+    cache = FeedingCache(stack, packing, output_mask, need_cache)
+    outputs = np.empty((N, stack.hidden_size), dtype)
+    weights = np.zeros((B, T, memory.shape[1]), dtype)
     hidden = None
     offsets = packing.offsets.tolist()
     for t in range(T):
         a, b = offsets[t], offsets[t + 1]
         n = b - a
-        if t:
-            previous = outputs[offsets[t - 1] : offsets[t - 1] + n]
-            layers[0][1].gates[a:b] += previous @ feed_weights
-            if need_cache:
-                fed[a:b] = previous
-        for layer, (_, buf, x, mask) in enumerate(layers):
-            if layer:
-                below = layers[layer - 1][1].h_out[a:b]
-                if mask is not None:
-                    np.multiply(below, mask[a:b], out=x[a:b])
-                    below = x[a:b]
-                elif need_cache:
-                    x[a:b] = below
-                np.matmul(below, weights[layer].W_xh, out=buf.gates[a:b])
-                buf.gates[a:b] += weights[layer].b_in
-            cell.forward_step(weights[layer], buf, a, b)
-        query = layers[-1][1].h_out[a:b]
+        fed = outputs[offsets[t - 1] : offsets[t - 1] + n] if t else None
+        query = stack.forward_step(a, b, fed)
         context, step_weights, step_cache = attention.attend(
             views, query[:, None, :], memory[:n], keys[:n], memory_mask[:n], need_cache
         )
-        attention_weights[:n, t] = step_weights[:, 0]
-        if need_cache and step_cache.hidden is not None:
-            if hidden is None:
-                hidden = np.zeros((B, T) + step_cache.hidden.shape[2:], dtype)
-            hidden[:n, t] = step_cache.hidden[:, 0]
-        out, step_input = attention.combine(views, context[:, 0], query)
+        weights[:n, t] = step_weights[:, 0]
+        out, combined_input = attention.combine(views, context[:, 0], query)
         if need_cache:
-            combined_input[a:b], attentional[a:b] = step_input, out
+            if t:
+                cache.fed[a:b] = fed
+            cache.combined_input[a:b], cache.attentional[a:b] = combined_input, out
+            if step_cache.hidden is not None:
+                if hidden is None:
+                    hidden = np.zeros((B, T) + step_cache.hidden.shape[2:], dtype)
+                hidden[:n, t] = step_cache.hidden[:, 0]
         if output_mask is not None:
             out *= output_mask[a:b]
         outputs[a:b] = out
-    cache = None
     if need_cache:
-        queries = np.zeros((B, T, Q), dtype)
-        seq, step = packing.packed_index()
-        queries[seq, step] = layers[-1][1].h_out
-        attended = AttentionCache(queries, memory, keys, attention_weights, hidden)
-        cache = FeedingCache(
-            layers, fed, combined_input, attentional, output_mask, attended, packing
-        )
-    return outputs, packing.unsort(attention_weights, axis=0), cache
+        queries = np.zeros((B, T, stack.hidden_size), dtype)
+        queries[packing.packed_index()] = stack.h_out
+        cache.attended = AttentionCache(queries, memory, keys, weights, hidden)
+    return outputs, packing.unsort(weights, axis=0), (cache if need_cache else None)
 
 
 def feeding_backward(network, views, grad_views, decoder_grads, cache, d_outputs):
@@ -238,17 +326,13 @@ def feeding_backward(network, views, grad_views, decoder_grads, cache, d_outputs
         Gradients of the decoder's initial states, caller's order (``dc0``
         None unless LSTM).
     """
-    attention, decoder = network.attention, network.decoder
-    cell, n_targets = decoder.cell, network.n_targets
-    layers, attended, packing = cache.layers, cache.attended, cache.packing
-    W_c = views["W_c"]
-    E = attention.memory_size
+    attention, stack = network.attention, cache.stack
+    attended, packing = cache.attended, cache.packing
+    W_c, E = views["W_c"], attention.memory_size
     d_fed = d_outputs.copy()
     d_pre = np.empty_like(d_fed)
     d_context = np.zeros(attended.queries.shape[:2] + (E,), d_fed.dtype)
-    for _, buf, _, _ in layers:
-        cell.allocate_backward(buf, None, None)
-    feed_rows = layers[0][0]["W_xh"][n_targets:].T
+    stack.start_backward()
     offsets = packing.offsets.tolist()
     for t in range(packing.n_steps - 1, -1, -1):
         a, b = offsets[t], offsets[t + 1]
@@ -264,33 +348,13 @@ def feeding_backward(network, views, grad_views, decoder_grads, cache, d_outputs
         d_query += attention.query_gradient(
             views, _step_cache(attended, n, t), d_context[:n, t : t + 1]
         )[:, 0]
-        d_above = d_query
-        for layer in range(len(layers) - 1, -1, -1):
-            p, buf, _, mask = layers[layer]
-            buf.dh_state[:n] += d_above
-            cell.backward_step(p, buf, a, b)
-            if layer:
-                d_above = buf.gates[a:b] @ p["W_xh"].T
-                if mask is not None:
-                    d_above *= mask[a:b]
+        d_previous = stack.backward_step(a, b, d_query)
         if t:
-            start = offsets[t - 1]
-            d_fed[start : start + n] += layers[0][1].gates[a:b] @ feed_rows
+            d_fed[offsets[t - 1] : offsets[t - 1] + n] += d_previous
     np.matmul(cache.combined_input.T, d_pre, out=grad_views["W_c"])
     _, d_memory = attention.attend_backward(views, attended, d_context, grad_views)
-    for layer, (_, buf, x, mask) in enumerate(layers):
-        grads = cell_params(decoder_grads, cell, layer, False)
-        if layer == 0:
-            W_xh = grads["W_xh"]
-            grads = dict(grads, W_xh=W_xh[:n_targets])
-            np.matmul(cache.fed.T, buf.gates, out=W_xh[n_targets:])
-            cell.weight_grads(buf, x, True, grads, mask)
-        else:
-            cell.weight_grads(buf, x, False, grads)
-    dh0 = np.stack([buf.dh_state for _, buf, _, _ in layers])
-    dc0 = None
-    if cell.has_cell_state:
-        dc0 = packing.unsort(
-            np.stack([buf.dc_state for _, buf, _, _ in layers]), axis=1
-        )
+    stack.weight_grads(decoder_grads, cache.fed)
+    dh0, dc0 = stack.initial_state_grads()
+    if dc0 is not None:
+        dc0 = packing.unsort(dc0, axis=1)
     return packing.unsort(d_memory, axis=0), packing.unsort(dh0, axis=1), dc0

@@ -16,7 +16,8 @@ at step 0 the code :data:`START`. Its outputs go through
 dense output layer ``W_hy``, ``b_y`` to logits over the target codes, whose
 code :data:`END` ends a sequence. So the decoder's input codes and its
 output classes are the same ``n_targets`` codes, 0 meaning "start" when read
-and "end" when written.
+and "end" when written. With ``input_feeding`` the decoder also reads its
+previous attentional state, and runs step by step in :mod:`~.feeding`.
 
 All parameters are one flat buffer: the encoder's block, the decoder's block
 (each a sub-network's own flat layout, addressed as a slice), then the
