@@ -27,6 +27,13 @@ shuffled within it): the time of each call is training time, and training
 stops after the chunk that brings it to ``--time-budget`` seconds (so it
 may end mid-epoch, like the reference, to within one chunk).
 
+With ``--schedule cosine`` the learning rate follows half a cosine from
+``--learning-rate`` towards 0 over the time budget: the estimator's
+``learning_rate='cosine'`` runs over ``max_iter`` calls of ``partial_fit``,
+and before each call ``max_iter`` is set to the number of calls the budget
+will hold at the mean time per call so far (5% more, so the cycle does not
+restart before the end).
+
 Decoding and scores
 -------------------
 Greedy, an output cut at ``len(word) + 10`` phonemes; WER and PER against
@@ -92,6 +99,8 @@ def make_model(args):
         dropout=args.dropout,
         input_dropout=args.input_dropout,
         output_dropout=args.output_dropout,
+        recurrent_dropout=args.recurrent_dropout,
+        learning_rate=args.schedule,
         learning_rate_init=args.learning_rate,
         alpha=0.0,
         clip_norm=None,
@@ -101,18 +110,31 @@ def make_model(args):
     )
 
 
+def calls_in_budget(budget, trained, calls):
+    """The ``partial_fit`` calls ``budget`` seconds will hold, 5% more.
+
+    At the mean time per call so far (before the first call, an estimate
+    too high to matter: the cosine then starts flat).
+    """
+    if not calls:
+        return 10_000
+    return max(calls + 1, int(np.ceil(1.05 * budget / (trained / calls))))
+
+
 def train(model, data, budget, chunk, seed):
     """``partial_fit`` chunk by chunk until ``budget`` seconds; a record per epoch."""
     words, phonemes = data["train_words"], data["train_phonemes"]
     lengths = np.array([len(p) + 1 for p in phonemes])  # the end counted
     rng = np.random.default_rng(seed)
-    trained, epoch = 0.0, 0
+    trained, epoch, calls = 0.0, 0, 0
     while trained < budget:
         epoch += 1
         order = rng.permutation(len(words))
         seconds, tokens, loss_sum, done = 0.0, 0, 0.0, 0
         for start in range(0, len(order), chunk):
             idx = order[start : start + chunk]
+            if model.learning_rate == "cosine":
+                model.set_params(max_iter=calls_in_budget(budget, trained, calls))
             begin = time.perf_counter()
             model.partial_fit(
                 [words[i] for i in idx],
@@ -120,7 +142,7 @@ def train(model, data, budget, chunk, seed):
                 target_vocabulary=data["phonemes"],
             )
             elapsed = time.perf_counter() - begin
-            seconds, trained = seconds + elapsed, trained + elapsed
+            seconds, trained, calls = seconds + elapsed, trained + elapsed, calls + 1
             n = int(lengths[idx].sum())
             tokens, loss_sum, done = (
                 tokens + n,
@@ -164,7 +186,14 @@ def parse_args(argv):
     parser.add_argument("--dropout", type=float, default=0.0)
     parser.add_argument("--input-dropout", type=float, default=0.0)
     parser.add_argument("--output-dropout", type=float, default=0.0)
+    parser.add_argument("--recurrent-dropout", type=float, default=0.0)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument(
+        "--schedule",
+        choices=["constant", "cosine"],
+        default="constant",
+        help="cosine: towards 0 over the time budget",
+    )
     parser.add_argument("--beam", type=int, default=1)
     parser.add_argument("--chunk", type=int, default=64 * 50, help="rows per call")
     parser.add_argument("--time-budget", type=float, default=600.0, metavar="SECONDS")
