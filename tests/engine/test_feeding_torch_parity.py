@@ -18,17 +18,15 @@ parameter's gradient and the attention weights must agree.
 import numpy as np
 import pytest
 from test_seq2seq_torch_parity import (
-    ATTENTION_SIZE,
-    HIDDEN,
-    N_FEATURES,
     N_TARGETS,
     SOURCE_LENGTHS,
     TARGET_LENGTHS,
     TorchSeq2Seq,
+    make_case,
 )
 
 from skrnn._engine.packing import pack_sequences
-from skrnn._engine.seq2seq import Seq2SeqNetwork, teacher_forcing
+from skrnn._engine.seq2seq import teacher_forcing
 
 # torch is not a dependency of skrnn: without it this module is skipped.
 # CI installs torch==2.13.0 (CPU) and runs these tests.
@@ -101,24 +99,10 @@ class TorchDetachedFed(TorchFeeding):
 
 
 def _case(cell, attention, bidirectional, num_layers, seed=0):
-    rng = np.random.default_rng(seed)
-    net = Seq2SeqNetwork(
-        cell,
-        N_FEATURES,
-        HIDDEN,
-        N_TARGETS,
-        num_layers=num_layers,
-        bidirectional=bidirectional,
-        attention=attention,
-        attention_size=ATTENTION_SIZE,
-        input_feeding=True,
-        dtype=np.float64,
+    """A network with input feeding, its parameters, sources and targets."""
+    return make_case(
+        cell, attention, bidirectional, num_layers, seed, input_feeding=True
     )
-    params = net.init_params(rng)
-    params += rng.uniform(-0.3, 0.3, params.shape)
-    sources = [rng.standard_normal((n, N_FEATURES)) for n in SOURCE_LENGTHS]
-    targets = [rng.integers(1, N_TARGETS, n) for n in TARGET_LENGTHS]
-    return net, params, sources, targets
 
 
 def _loss_and_grad(net, params, sources, targets):

@@ -149,11 +149,9 @@ class TorchSeq2Seq:
         return pairs
 
 
-@pytest.mark.parametrize("attention", [None, "dot", "general", "additive"])
-@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
-@pytest.mark.parametrize("bidirectional, num_layers", [(False, 1), (True, 2)])
-def test_seq2seq_matches_torch(cell, attention, bidirectional, num_layers):
-    rng = np.random.default_rng(0)
+def make_case(cell, attention, bidirectional, num_layers, seed=0, **options):
+    """A float64 network (non-zero biases), its sources and its targets."""
+    rng = np.random.default_rng(seed)
     net = Seq2SeqNetwork(
         cell,
         N_FEATURES,
@@ -164,11 +162,22 @@ def test_seq2seq_matches_torch(cell, attention, bidirectional, num_layers):
         attention=attention,
         attention_size=ATTENTION_SIZE,
         dtype=np.float64,
+        **options,
     )
     params = net.init_params(rng)
     params += rng.uniform(-0.3, 0.3, params.shape)
     sources = [rng.standard_normal((n, N_FEATURES)) for n in SOURCE_LENGTHS]
     targets = [rng.integers(1, N_TARGETS, n) for n in TARGET_LENGTHS]
+    return net, params, sources, targets
+
+
+@pytest.mark.parametrize("attention", [None, "dot", "general", "additive"])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("bidirectional, num_layers", [(False, 1), (True, 2)])
+def test_seq2seq_matches_torch(cell, attention, bidirectional, num_layers):
+    net, params, sources, targets = make_case(
+        cell, attention, bidirectional, num_layers
+    )
     x, packing = pack_sequences(sources)
     loss, grads = net.loss_and_grad(params, x, packing, teacher_forcing(targets))
 
