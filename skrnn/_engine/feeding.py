@@ -157,22 +157,24 @@ class DecoderStack:
             below = layer.buffers.h_out[a:b]
         return below
 
-    def backward_step(self, a, b, d_top):
+    def backward_step(self, a, b, d_top, was_fed):
         """Gradient of rows ``a:b`` from the top state's ``d_top``, top-down.
 
-        Returns the gradient of the state the first layer was fed.
+        Returns the gradient of the state the first layer was fed (None
+        when ``was_fed`` is False: the first step reads no state).
         """
         n, d_above = b - a, d_top
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
             layer.buffers.dh_state[:n] += d_above
             self.cell.backward_step(layer.params, layer.buffers, a, b)
-            d_above = layer.buffers.gates[a:b] @ (
-                layer.params["W_xh"].T if i else self._feed_grad_weights
-            )
-            if i and layer.mask is not None:
-                d_above *= layer.mask[a:b]
-        return d_above
+            if i:
+                d_above = layer.buffers.gates[a:b] @ layer.params["W_xh"].T
+                if layer.mask is not None:
+                    d_above *= layer.mask[a:b]
+        if not was_fed:
+            return None
+        return self.layers[0].buffers.gates[a:b] @ self._feed_grad_weights
 
     def start_backward(self):
         """Allocate the backward pass's arrays (no final-state gradients)."""
@@ -348,7 +350,7 @@ def feeding_backward(network, views, grad_views, decoder_grads, cache, d_outputs
         d_query += attention.query_gradient(
             views, _step_cache(attended, n, t), d_context[:n, t : t + 1]
         )[:, 0]
-        d_previous = stack.backward_step(a, b, d_query)
+        d_previous = stack.backward_step(a, b, d_query, was_fed=t > 0)
         if t:
             d_fed[offsets[t - 1] : offsets[t - 1] + n] += d_previous
     np.matmul(cache.combined_input.T, d_pre, out=grad_views["W_c"])

@@ -22,6 +22,7 @@ from test_seq2seq_torch_parity import (
     SOURCE_LENGTHS,
     TARGET_LENGTHS,
     TorchSeq2Seq,
+    assert_matches_twin,
     make_case,
 )
 
@@ -120,17 +121,7 @@ def test_feeding_matches_torch(cell, attention, bidirectional, num_layers):
     assert decoder["W_xh_l0"].shape == (N_TARGETS + Q, net.decoder.cell.n_gates * Q)
     loss, grads = _loss_and_grad(net, params, sources, targets)
 
-    twin = TorchFeeding(net, params)
-    torch_loss = twin.loss(sources, targets)
-    torch_loss.backward()
-    assert loss == pytest.approx(torch_loss.item(), rel=RTOL)
-    pairs = twin.gradient_pairs(net, grads)
-    # every parameter tensor of ours is compared
-    assert {name.split(".")[0] for name, _, _ in pairs} == set(net.layout.names)
-    for name, ours, theirs in pairs:
-        scale = max(1.0, float(np.abs(theirs).max()))
-        gap = float(np.abs(ours - theirs).max()) / scale
-        assert gap <= RTOL, (name, gap)
+    assert_matches_twin(TorchFeeding(net, params), net, sources, targets, loss, grads)
 
 
 def _gaps(twin, net, params, sources, targets):

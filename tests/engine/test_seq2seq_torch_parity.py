@@ -181,7 +181,11 @@ def test_seq2seq_matches_torch(cell, attention, bidirectional, num_layers):
     x, packing = pack_sequences(sources)
     loss, grads = net.loss_and_grad(params, x, packing, teacher_forcing(targets))
 
-    twin = TorchSeq2Seq(net, params)
+    assert_matches_twin(TorchSeq2Seq(net, params), net, sources, targets, loss, grads)
+
+
+def assert_matches_twin(twin, net, sources, targets, loss, grads):
+    """Our ``loss`` and ``grads`` agree with ``twin``'s, every tensor compared."""
     torch_loss = twin.loss(sources, targets)
     torch_loss.backward()
     assert loss == pytest.approx(torch_loss.item(), rel=RTOL)
