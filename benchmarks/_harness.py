@@ -30,6 +30,8 @@ import time
 
 import numpy as np
 
+from skrnn._engine.kernels import engine_description
+
 # Keras 3 runs on PyTorch here (as in bench_generation and bench_tutorial),
 # so that the environment line reports the Keras those benchmarks use.
 os.environ.setdefault("KERAS_BACKEND", "torch")
@@ -173,6 +175,7 @@ def environment():
         "cores": os.cpu_count(),
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
         "blas_threads": _blas_threads(),
+        "skrnn_engine": engine_description(),
     }
     keras = _version("keras", "keras")
     if keras is not None:
@@ -218,6 +221,7 @@ def describe(info):
         f"# {info['cpu']}, {info['cores']} cores; OPENBLAS_CORETYPE={pin}"
         + (f" ({arch})" if arch else "")
         + f"; numpy {info['numpy']}; torch {info['torch'] or 'absent'}"
+        + f"; skrnn engine {info.get('skrnn_engine', 'numpy')}"
     )
 
 

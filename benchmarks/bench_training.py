@@ -78,6 +78,7 @@ from _harness import (
 )
 
 from skrnn._engine import AdamOptimizer, RecurrentNetwork, clip_grad_norm, pack_array
+from skrnn._engine.kernels import compiled_available, engine
 from skrnn.datasets import load_shakespeare
 
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
@@ -224,6 +225,16 @@ def step_flops(cell, batch, window, hidden, vocab):
     return 6 * n_rows * hidden * gh + 6 * n_rows * hidden * vocab
 
 
+def on_numpy_engine(run):
+    """``run`` on the NumPy reference engine instead of the compiled kernels."""
+
+    def run_numpy():
+        with engine("numpy"):
+            run()
+
+    return run_numpy
+
+
 def bench_one(torch, codes, vocab, cell, hidden, dtype, args, gemm):
     """Time one configuration; return its row of results."""
     batches = window_batches(codes, args.batch, args.window, seed=hidden)
@@ -243,6 +254,8 @@ def bench_one(torch, codes, vocab, cell, hidden, dtype, args, gemm):
         return run
 
     contenders = {"skrnn": unit(skrnn)}
+    if compiled_available():  # the reference engine on the same trainer
+        contenders["skrnn_numpy"] = on_numpy_engine(unit(skrnn))
     if torch:
         contenders.update(
             make_torch_contenders(
@@ -263,6 +276,9 @@ def bench_one(torch, codes, vocab, cell, hidden, dtype, args, gemm):
         "steps_per_timing": steps,
         "skrnn_chars_per_s": rates["skrnn"],
     }
+    if "skrnn_numpy" in rates:
+        row["skrnn_numpy_chars_per_s"] = rates["skrnn_numpy"]
+        row["compiled_speedup"] = rates["skrnn"] / rates["skrnn_numpy"]
     if torch:
         row.update(torch_fields(rates))
     row.update(
@@ -280,7 +296,10 @@ def print_header(torch):
     if torch:
         header += "".join(f" {name[6:]:>12}" for name in torch_names())
         header += f" {'fastest torch':>16} {'ratio':>6}"
-    print(header + f" {'GFLOP/s':>7} {'GEMM':>5}")
+    header += f" {'GFLOP/s':>7} {'GEMM':>5}"
+    if compiled_available():
+        header += f" {'vs NumPy engine':>15}"
+    print(header)
 
 
 def print_row(row):
@@ -294,6 +313,8 @@ def print_row(row):
         )
         line += f" {row['torch_best']:>16} {row['ratio']:>6.2f}"
     line += f" {row['skrnn_gflops']:>7.1f} {row['gemm_fraction']:>5.0%}"
+    if "compiled_speedup" in row:
+        line += f" {row['compiled_speedup']:>14.2f}x"
     print(line, flush=True)
 
 

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Warnings and errors specific to skrnn."""
 
-__all__ = ["InconsistentVersionWarning"]
+from ._engine.kernels import CompiledKernelsWarning
+
+__all__ = ["CompiledKernelsWarning", "InconsistentVersionWarning"]
 
 
 class InconsistentVersionWarning(UserWarning):

@@ -25,6 +25,7 @@ from numpy.testing import assert_array_equal
 
 import skrnn
 from skrnn._base import BaseRNN
+from skrnn._engine.kernels import engine
 from skrnn.exceptions import InconsistentVersionWarning
 from skrnn.utils.discovery import all_estimators
 
@@ -313,13 +314,35 @@ def test_models_pickled_before_the_redesign_load_predict_and_train_on():
     }
     for name, (blob, X_in, y, outputs) in written.items():
         model = pickle.loads(blob)
+        # bit for bit on the NumPy engine, the code that computed them; the
+        # compiled kernels' float32 tanh differs from NumPy's by a few ulp
+        with engine("numpy"):
+            assert _same(outputs, _outputs(name, model, X_in, y)), name
+        for now, then in zip(_outputs(name, model, X_in, y), outputs, strict=True):
+            _assert_close(now, then)
         if "generator" in name:
-            seed = "to b" if name == "generator" else ["to", "be"]
-            now = [model.predict_proba(X_in), model.generate(seed, 10, temperature=0)]
             model.partial_fit(X_in if name == "word_generator" else TEXT)
         else:
-            now = [model.predict(X_in), model.score(X_in, y)]
             model.set_params(warm_start=True, max_iter=2, early_stopping=False)
             model.fit(X_in, y)
-        assert _same(outputs, now), name
         assert model.n_iter_ >= 1 and len(model.loss_curve_) >= 4, name
+
+
+def _assert_close(now, then):
+    """Numbers within float32 rounding; labels and text the same."""
+    if isinstance(now, list):
+        for a, b in zip(now, then, strict=True):
+            _assert_close(a, b)
+    elif np.asarray(now).dtype.kind in "fc":
+        np.testing.assert_allclose(now, then, rtol=1e-5, atol=1e-6)
+    else:
+        assert_array_equal(now, then)
+
+
+def _outputs(name, model, X_in, y):
+    """What the earlier skrnn recorded of ``model``: predictions and a score
+    (classifiers, regressors, taggers), or probabilities and greedy text."""
+    if "generator" in name:
+        seed = "to b" if name == "generator" else ["to", "be"]
+        return [model.predict_proba(X_in), model.generate(seed, 10, temperature=0)]
+    return [model.predict(X_in), model.score(X_in, y)]

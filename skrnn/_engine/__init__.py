@@ -11,6 +11,9 @@ packing
     rows of one flat array (``Ragged``).
 cells
     RNN, LSTM and GRU cells: one step forward and backward.
+kernels
+    Which code runs a step's element-wise work: the compiled kernels
+    (``_step_kernels``, built at install time) or the cells' NumPy code.
 layers
     The time loop, stacking and bidirectional layers.
 network

@@ -37,6 +37,7 @@ cell.
 import numpy as np
 
 from .embedding import scatter_rows
+from .kernels import step_kernels
 
 __all__ = [
     "FORGET_BIAS_INIT",
@@ -127,6 +128,9 @@ class DirectionBuffers:
         packed row.
     masked_h : ndarray of shape (B, H) or None
         Scratch rows for the masked state of a step.
+    kernels : module or None
+        The compiled step kernels (:mod:`~.kernels`) the steps run, or None
+        for the NumPy code of the cell.
     """
 
     __slots__ = (
@@ -147,6 +151,7 @@ class DirectionBuffers:
         "rec_mask",
         "rec_rows",
         "masked_h",
+        "kernels",
     )
 
     def __init__(self, gates, h_state, h_out, h_prev, scratch, need_cache):
@@ -155,6 +160,7 @@ class DirectionBuffers:
         self.c_state = self.c_prev = self.tanh_c = self.scratch_h = None
         self.gh_n = self.dh_state = self.dc_state = self.d_rec = None
         self.rec_mask = self.rec_rows = self.masked_h = None
+        self.kernels = step_kernels(gates.dtype) if gates.flags.c_contiguous else None
 
     def set_recurrent_mask(self, mask, row_sequences):
         """Apply ``mask`` to the state where it enters the recurrent product.
@@ -296,7 +302,7 @@ class _Cell:
         H = h0.shape[1]
         return DirectionBuffers(
             gates=XW,
-            h_state=h0.copy(),
+            h_state=h0.astype(XW.dtype),  # a copy, in the network's dtype
             h_out=np.empty((n_rows, H), dtype=XW.dtype),
             h_prev=np.empty((n_rows, H), dtype=XW.dtype) if need_cache else None,
             scratch=np.empty((h0.shape[0], XW.shape[1]), dtype=XW.dtype),
@@ -362,10 +368,15 @@ class RNNCell(_Cell):
         n = b - a
         g = buf.gates[a:b]
         h = buf.h_state[:n]
-        if buf.need_cache:
-            buf.h_prev[a:b] = h
         scratch = buf.scratch[:n]
         np.matmul(buf.recurrent_input(h, n), W.W_hh, out=scratch)
+        if buf.kernels is not None:
+            h_prev = buf.h_prev[a:b] if buf.need_cache else None
+            relu = self.activation == "relu"
+            buf.kernels.rnn_forward(g, scratch, h, buf.h_out[a:b], h_prev, relu)
+            return
+        if buf.need_cache:
+            buf.h_prev[a:b] = h
         g += scratch
         if self.activation == "tanh":
             np.tanh(g, out=g)
@@ -374,19 +385,28 @@ class RNNCell(_Cell):
         buf.h_out[a:b] = g
         h[...] = g
 
-    def backward_step(self, p, buf, a, b):
-        """Gradient of one step: turns ``gates[a:b]`` into d(pre-activation)."""
+    def backward_step(self, p, buf, a, b, dh_out=None):
+        """Gradient of one step: turns ``gates[a:b]`` into d(pre-activation).
+
+        ``dh_out`` (the loss's gradient of this step's ``h_out`` rows, or
+        None) is added to the running state gradient first.
+        """
         n = b - a
         dh = buf.dh_state[:n]
         g = buf.gates[a:b]  # holds h_t
-        if self.activation == "tanh":
-            # d pre = dh * (1 - h^2)
-            scratch = buf.scratch[:n]
-            np.multiply(g, g, out=scratch)
-            np.subtract(1, scratch, out=scratch)
-            np.multiply(dh, scratch, out=g)
+        if buf.kernels is not None:
+            buf.kernels.rnn_backward(g, dh, dh_out, self.activation == "relu")
         else:
-            np.multiply(dh, g > 0, out=g)
+            if dh_out is not None:
+                dh += dh_out
+            if self.activation == "tanh":
+                # d pre = dh * (1 - h^2)
+                scratch = buf.scratch[:n]
+                np.multiply(g, g, out=scratch)
+                np.subtract(1, scratch, out=scratch)
+                np.multiply(dh, scratch, out=g)
+            else:
+                np.multiply(dh, g > 0, out=g)
         np.matmul(g, p["W_hh"].T, out=dh)
         buf.mask_recurrent_grad(dh, n)
 
@@ -418,7 +438,7 @@ class LSTMCell(_Cell):
     def allocate(self, XW, h0, c0, n_rows, need_cache):
         buf = super().allocate(XW, h0, c0, n_rows, need_cache)
         H = h0.shape[1]
-        buf.c_state = c0.copy()
+        buf.c_state = c0.astype(XW.dtype)  # a copy, in the network's dtype
         buf.c_prev = np.empty((n_rows, H), dtype=XW.dtype) if need_cache else None
         # tanh(c_t), kept for the backward pass
         buf.tanh_c = np.empty((n_rows, H), dtype=XW.dtype) if need_cache else None
@@ -437,11 +457,19 @@ class LSTMCell(_Cell):
         H = buf.h_state.shape[1]
         g = buf.gates[a:b]
         h, c = buf.h_state[:n], buf.c_state[:n]
+        scratch = buf.scratch[:n]
+        np.matmul(buf.recurrent_input(h, n), W.W_hh, out=scratch)
+        if buf.kernels is not None:
+            if buf.need_cache:
+                tc, h_prev, c_prev = buf.tanh_c[a:b], buf.h_prev[a:b], buf.c_prev[a:b]
+            else:
+                tc, h_prev, c_prev = buf.scratch_h[:n], None, None
+            h_out = buf.h_out[a:b]
+            buf.kernels.lstm_forward(g, scratch, c, h, h_out, tc, h_prev, c_prev)
+            return
         if buf.need_cache:
             buf.h_prev[a:b] = h
             buf.c_prev[a:b] = c
-        scratch = buf.scratch[:n]
-        np.matmul(buf.recurrent_input(h, n), W.W_hh, out=scratch)
         g += scratch
         np.tanh(g, out=g)  # the i, f, o columns were pre-scaled by 0.5
         _affine_half(g[:, : 2 * H])
@@ -460,12 +488,29 @@ class LSTMCell(_Cell):
         np.multiply(o, tc, out=buf.h_out[a:b])
         h[...] = buf.h_out[a:b]
 
-    def backward_step(self, p, buf, a, b):
-        """Gradient of one step: turns ``gates[a:b]`` into d(pre-activation)."""
+    def backward_step(self, p, buf, a, b, dh_out=None):
+        """Gradient of one step: turns ``gates[a:b]`` into d(pre-activation).
+
+        ``dh_out`` (the loss's gradient of this step's ``h_out`` rows, or
+        None) is added to the running state gradient first.
+        """
         n = b - a
-        H = buf.dh_state.shape[1]
         dh, dc = buf.dh_state[:n], buf.dc_state[:n]
         g = buf.gates[a:b]
+        if buf.kernels is not None:
+            tc, c_prev = buf.tanh_c[a:b], buf.c_prev[a:b]
+            buf.kernels.lstm_backward(g, dh, dh_out, dc, tc, c_prev)
+        else:
+            self._backward_numpy(buf, g, dh, dh_out, dc, a, b)
+        np.matmul(g, p["W_hh"].T, out=dh)
+        buf.mask_recurrent_grad(dh, n)
+
+    @staticmethod
+    def _backward_numpy(buf, g, dh, dh_out, dc, a, b):
+        """The reference code of :meth:`backward_step`'s element-wise part."""
+        n, H = g.shape[0], dh.shape[1]
+        if dh_out is not None:
+            dh += dh_out
         i, f, cand, o = g[:, :H], g[:, H : 2 * H], g[:, 2 * H : 3 * H], g[:, 3 * H :]
         tc = buf.tanh_c[a:b]
         s1, s2 = buf.scratch[:n, :H], buf.scratch[:n, H : 2 * H]
@@ -498,8 +543,6 @@ class LSTMCell(_Cell):
         s1 *= dc
         dc *= f
         f[...] = s1
-        np.matmul(g, p["W_hh"].T, out=dh)
-        buf.mask_recurrent_grad(dh, n)
 
 
 class GRUCell(_Cell):
@@ -556,10 +599,15 @@ class GRUCell(_Cell):
         H = buf.h_state.shape[1]
         g = buf.gates[a:b]
         h = buf.h_state[:n]
-        if buf.need_cache:
-            buf.h_prev[a:b] = h
         gh = buf.scratch[:n]
         np.matmul(buf.recurrent_input(h, n), W.W_hh, out=gh)
+        if buf.kernels is not None:
+            gh_n = buf.gh_n[a:b] if buf.need_cache else buf.scratch_h[:n]
+            h_prev = buf.h_prev[a:b] if buf.need_cache else None
+            buf.kernels.gru_forward(g, gh, W.b_hh, h, buf.h_out[a:b], gh_n, h_prev)
+            return
+        if buf.need_cache:
+            buf.h_prev[a:b] = h
         gh += W.b_hh
         rz = g[:, : 2 * H]
         rz += gh[:, : 2 * H]
@@ -579,22 +627,39 @@ class GRUCell(_Cell):
         np.add(cand, scratch_h, out=buf.h_out[a:b])
         h[...] = buf.h_out[a:b]
 
-    def backward_step(self, p, buf, a, b):
+    def backward_step(self, p, buf, a, b, dh_out=None):
         """Gradient of one step.
 
         Writes d(input pre-activations) ``[dr, dz, dn]`` into ``gates[a:b]``
         and d(recurrent pre-activations) ``[dr, dz, dn * r]`` into
-        ``d_rec[a:b]``.
+        ``d_rec[a:b]``. ``dh_out`` (the loss's gradient of this step's
+        ``h_out`` rows, or None) is added to the running state gradient
+        first.
         """
         n = b - a
-        H = buf.dh_state.shape[1]
         dh = buf.dh_state[:n]
         g = buf.gates[a:b]
+        d_rec = buf.d_rec[a:b]
+        if buf.kernels is not None:
+            hp, gh_n = buf.h_prev[a:b], buf.gh_n[a:b]
+            buf.kernels.gru_backward(g, d_rec, dh, dh_out, hp, gh_n)
+        else:
+            self._backward_numpy(buf, g, d_rec, dh, dh_out, a, b)
+        dh_rec = buf.scratch_h[:n]
+        np.matmul(d_rec, p["W_hh"].T, out=dh_rec)
+        buf.mask_recurrent_grad(dh_rec, n)
+        dh += dh_rec
+
+    @staticmethod
+    def _backward_numpy(buf, g, d_rec, dh, dh_out, a, b):
+        """The reference code of :meth:`backward_step`'s element-wise part."""
+        H = dh.shape[1]
+        if dh_out is not None:
+            dh += dh_out
         r, z, cand = g[:, :H], g[:, H : 2 * H], g[:, 2 * H :]
         hp = buf.h_prev[a:b]
-        d_rec = buf.d_rec[a:b]
         dr_h, dz_h, dn_h = d_rec[:, :H], d_rec[:, H : 2 * H], d_rec[:, 2 * H :]
-        scratch = buf.scratch[:n, :H]
+        scratch = buf.scratch[: g.shape[0], :H]
         # dz_pre = dh * (h_prev - n) * z * (1 - z)
         np.subtract(hp, cand, out=dz_h)
         dz_h *= dh
@@ -617,10 +682,6 @@ class GRUCell(_Cell):
         r *= buf.gh_n[a:b]
         dr_h[...] = r
         z[...] = dz_h
-        dh_rec = buf.scratch_h[:n]
-        np.matmul(d_rec, p["W_hh"].T, out=dh_rec)
-        buf.mask_recurrent_grad(dh_rec, n)
-        dh += dh_rec
 
     def weight_grads(self, buf, x, token_input, grads, input_scale=None):
         d_in, d_rec = buf.gates, buf.d_rec
