@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
  * The element-wise work of one time step of each cell, forward and
- * backward, fused into one pass over the step's rows.
+ * backward, fused into one pass over the step's rows; and the softmax
+ * cross-entropy of the head with its gradient, one pass per row.
  *
  * These are the equations of skrnn/_engine/cells.py (the NumPy reference),
  * written once for both float types by the macros below. A step's recurrent
@@ -78,50 +79,20 @@ static inline float skrnn_tanhf(float x)
     return t > 1.0f ? 1.0f : (t < -1.0f ? -1.0f : t);
 }
 
-/* float64 tanh, within a few ulp, in plain arithmetic that vectorises (libm's
-   `tanh` is scalar and costs about 10 ns here). With y = 2|x|, clamped at
-   40 where tanh rounds to 1:
-   - y < 1.1: -expm1(-y) / (2 + expm1(-y)), expm1 by its Taylor series to
-     degree 20 (remainder below 2e-19 relative);
-   - otherwise (1 - t) / (1 + t) with t = exp(-y): y = n ln2 - r with
-     |r| <= ln2 / 2 (Cody and Waite's two-part ln2), exp(-r) by its Taylor
-     series to degree 13 (remainder below 5e-18), 2^n from its exponent
-     bits (n rounded by adding and subtracting 1.5 * 2^52).
-   The sign is x's. NaN stays NaN; +-inf give +-1. */
-static inline double skrnn_tanhd(double x)
+/* exp(x) for x <= 0 in float64, within a few ulp, vectorisable: x = n ln2 + r
+   with |r| <= ln2 / 2 (Cody and Waite's two-part ln2), exp(r) by its Taylor
+   series to degree 13 (remainder below 5e-18), 2^n from its exponent bits
+   (n rounded by adding and subtracting 1.5 * 2^52). Below -708 (where the
+   result would leave the normal range) it is 0; NaN stays NaN. */
+static inline double skrnn_exp_neg(double x)
 {
-    double y = 2.0 * fabs(x);
-    y = y > 40.0 ? 40.0 : y;
-    const double m = -y;
-    double p = 1.0 / 2432902008176640000.0;                 /* 1/20! */
-    p = p * m + 1.0 / 121645100408832000.0;
-    p = p * m + 1.0 / 6402373705728000.0;
-    p = p * m + 1.0 / 355687428096000.0;
-    p = p * m + 1.0 / 20922789888000.0;
-    p = p * m + 1.0 / 1307674368000.0;
-    p = p * m + 1.0 / 87178291200.0;
-    p = p * m + 1.0 / 6227020800.0;
-    p = p * m + 1.0 / 479001600.0;
-    p = p * m + 1.0 / 39916800.0;
-    p = p * m + 1.0 / 3628800.0;
-    p = p * m + 1.0 / 362880.0;
-    p = p * m + 1.0 / 40320.0;
-    p = p * m + 1.0 / 5040.0;
-    p = p * m + 1.0 / 720.0;
-    p = p * m + 1.0 / 120.0;
-    p = p * m + 1.0 / 24.0;
-    p = p * m + 1.0 / 6.0;
-    p = p * m + 0.5;
-    p = p * m + 1.0;
-    const double em = p * m;                                /* expm1(-y) */
-    const double small = -em / (2.0 + em);
-
+    const double xc = x < -708.0 ? -708.0 : x;
     const double shifter = 0x1.8p52;
-    const double kd = m * 1.4426950408889634 + shifter;     /* round(-y/ln2) */
+    const double kd = xc * 1.4426950408889634 + shifter;    /* round(x/ln2) */
     unsigned long long bits;
     memcpy(&bits, &kd, sizeof bits);
     const double n = kd - shifter;
-    const double r = (m - n * 0x1.62e42fefa3800p-1) - n * 0x1.ef35793c76730p-45;
+    const double r = (xc - n * 0x1.62e42fefa3800p-1) - n * 0x1.ef35793c76730p-45;
     double e = 1.0 / 6227020800.0;                          /* 1/13! */
     e = e * r + 1.0 / 479001600.0;
     e = e * r + 1.0 / 39916800.0;
@@ -139,9 +110,68 @@ static inline double skrnn_tanhd(double x)
     const unsigned long long scale_bits = (bits + 1023ULL) << 52;
     double scale;
     memcpy(&scale, &scale_bits, sizeof scale);
-    const double t = e * scale;                             /* exp(-y) */
-    const double large = (1.0 - t) / (1.0 + t);
-    return copysign(y < 1.1 ? small : large, x);
+    return x < -708.0 ? 0.0 : e * scale;
+}
+
+/* The same for float32: n from 1.5 * 2^23, exp(r) to degree 7 (remainder
+   below 6e-9); 0 below -87. */
+static inline float skrnn_expf_neg(float x)
+{
+    const float xc = x < -87.0f ? -87.0f : x;
+    const float shifter = 0x1.8p23f;
+    const float kd = xc * 1.44269504088896341f + shifter;
+    unsigned int bits;
+    memcpy(&bits, &kd, sizeof bits);
+    const float n = kd - shifter;
+    const float r = (xc - n * 0.693145751953125f) - n * 1.428606765330187e-06f;
+    float e = 1.0f / 5040.0f;
+    e = e * r + 1.0f / 720.0f;
+    e = e * r + 1.0f / 120.0f;
+    e = e * r + 1.0f / 24.0f;
+    e = e * r + 1.0f / 6.0f;
+    e = e * r + 0.5f;
+    e = e * r + 1.0f;
+    e = e * r + 1.0f;
+    const unsigned int scale_bits = (bits + 127U) << 23;
+    float scale;
+    memcpy(&scale, &scale_bits, sizeof scale);
+    return x < -87.0f ? 0.0f : e * scale;
+}
+
+/* float64 tanh, within a few ulp, in plain arithmetic that vectorises (libm's
+   `tanh` is scalar and costs about 10 ns here). With y = 2|x|, clamped at
+   40 where tanh rounds to 1, tanh|x| = num / den (one division):
+   - y < 0.55: num = -expm1(-y), den = 2 + expm1(-y), expm1 by its Taylor
+     series to degree 16 (remainder below 4e-18 relative);
+   - otherwise num = 1 - t, den = 1 + t with t = exp(-y) (1 - t >= 0.42).
+   The sign is x's. NaN stays NaN; +-inf give +-1. */
+static inline double skrnn_tanhd(double x)
+{
+    double y = 2.0 * fabs(x);
+    y = y > 40.0 ? 40.0 : y;
+    const double m = -y;
+    double p = 1.0 / 20922789888000.0;                      /* 1/16! */
+    p = p * m + 1.0 / 1307674368000.0;
+    p = p * m + 1.0 / 87178291200.0;
+    p = p * m + 1.0 / 6227020800.0;
+    p = p * m + 1.0 / 479001600.0;
+    p = p * m + 1.0 / 39916800.0;
+    p = p * m + 1.0 / 3628800.0;
+    p = p * m + 1.0 / 362880.0;
+    p = p * m + 1.0 / 40320.0;
+    p = p * m + 1.0 / 5040.0;
+    p = p * m + 1.0 / 720.0;
+    p = p * m + 1.0 / 120.0;
+    p = p * m + 1.0 / 24.0;
+    p = p * m + 1.0 / 6.0;
+    p = p * m + 0.5;
+    p = p * m + 1.0;
+    const double em = p * m;                                /* expm1(-y) */
+    const double t = skrnn_exp_neg(m);
+    const int small = y < 0.55;
+    const double num = small ? -em : 1.0 - t;
+    const double den = small ? 2.0 + em : 1.0 + t;
+    return copysign(num / den, x);
 }
 
 /* ReLU that keeps NaN (as np.maximum does): NaN < 0 is false. */
@@ -313,6 +343,75 @@ SKRNN_CLONES static void gru_backward_##SUF(                                  \
     }                                                                         \
 }
 
+/* --- softmax cross-entropy (the head's loss) ------------------------------ */
+
+/* The sum of a row in four independent accumulators, so that it is not one
+   chain of dependent additions (the compiler may not reorder a
+   floating-point sum itself). */
+#define SKRNN_ROW_SUM(T, SUF)                                                 \
+static inline T skrnn_row_sum_##SUF(const T *SKRNN_RESTRICT z, ptrdiff_t C)   \
+{                                                                             \
+    T s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                         \
+    ptrdiff_t j = 0;                                                          \
+    for (; j + 4 <= C; j += 4) {                                              \
+        s0 += z[j]; s1 += z[j + 1]; s2 += z[j + 2]; s3 += z[j + 3];           \
+    }                                                                         \
+    for (; j < C; j++) s0 += z[j];                                            \
+    return (s0 + s1) + (s2 + s3);                                             \
+}
+
+/* The max of a row, likewise in four chains. A NaN is not picked (every
+   comparison with it is false), but it makes the row's sum NaN. */
+#define SKRNN_ROW_MAX(T, SUF)                                                 \
+static inline T skrnn_row_max_##SUF(const T *SKRNN_RESTRICT z, ptrdiff_t C)   \
+{                                                                             \
+    T m0 = z[0], m1 = z[0], m2 = z[0], m3 = z[0];                             \
+    ptrdiff_t j = 0;                                                          \
+    for (; j + 4 <= C; j += 4) {                                              \
+        m0 = z[j] > m0 ? z[j] : m0;                                           \
+        m1 = z[j + 1] > m1 ? z[j + 1] : m1;                                   \
+        m2 = z[j + 2] > m2 ? z[j + 2] : m2;                                   \
+        m3 = z[j + 3] > m3 ? z[j + 3] : m3;                                   \
+    }                                                                         \
+    for (; j < C; j++) m0 = z[j] > m0 ? z[j] : m0;                            \
+    m0 = m1 > m0 ? m1 : m0;                                                   \
+    m2 = m3 > m2 ? m3 : m2;                                                   \
+    return m2 > m0 ? m2 : m0;                                                 \
+}
+
+SKRNN_ROW_SUM(float, f32)
+SKRNN_ROW_SUM(double, f64)
+SKRNN_ROW_MAX(float, f32)
+SKRNN_ROW_MAX(double, f64)
+
+/* Rows of logits z (n, C), overwritten by the gradient
+   (softmax(z) - onehot(y)) * w / normalizer; returns the sum of
+   w * -log(softmax(z)[y]) over the rows, in double (w = 1 without weights).
+   The max, exp and the sum are three passes over the row (exp
+   vectorised). A NaN logit makes the row's sum, so the loss, NaN. */
+#define SKRNN_SOFTMAX_XENT(T, SUF, EXP, LOG, TINY)                            \
+SKRNN_CLONES static double softmax_xent_##SUF(                                \
+    T *SKRNN_RESTRICT z, const long long *SKRNN_RESTRICT y,                   \
+    const T *SKRNN_RESTRICT w, double normalizer, ptrdiff_t n, ptrdiff_t C)  \
+{                                                                             \
+    double total = 0.0;                                                       \
+    const T unweighted = (T)(1.0 / normalizer);                               \
+    for (ptrdiff_t r = 0; r < n; r++) {                                       \
+        T *SKRNN_RESTRICT zr = z + r * C;                                     \
+        const T m = skrnn_row_max_##SUF(zr, C);                               \
+        for (ptrdiff_t j = 0; j < C; j++) zr[j] = EXP(zr[j] - m);             \
+        const T s = skrnn_row_sum_##SUF(zr, C);                               \
+        T picked = zr[y[r]] / s;                                              \
+        picked = picked < TINY ? TINY : picked; /* NaN stays NaN */           \
+        const T nll = -LOG(picked);                                           \
+        const T coef = w ? w[r] / (T)normalizer : unweighted;                 \
+        for (ptrdiff_t j = 0; j < C; j++) zr[j] = zr[j] / s * coef;           \
+        zr[y[r]] -= coef;                                                     \
+        total += (w ? (double)w[r] : 1.0) * (double)nll;                      \
+    }                                                                         \
+    return total;                                                             \
+}
+
 #define SKRNN_KERNELS(T, SUF, TANH)                                           \
     SKRNN_RNN_FORWARD(T, SUF, TANH)                                           \
     SKRNN_RNN_BACKWARD(T, SUF)                                                \
@@ -323,5 +422,7 @@ SKRNN_CLONES static void gru_backward_##SUF(                                  \
 
 SKRNN_KERNELS(float, f32, skrnn_tanhf)
 SKRNN_KERNELS(double, f64, skrnn_tanhd)
+SKRNN_SOFTMAX_XENT(float, f32, skrnn_expf_neg, logf, 1.17549435e-38f)
+SKRNN_SOFTMAX_XENT(double, f64, skrnn_exp_neg, log, 2.2250738585072014e-308)
 
 #endif

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # cython: language_level=3, boundscheck=False, wraparound=False
 # cython: initializedcheck=False, cdivision=True
-"""Compiled element-wise work of one time step, for each cell.
+"""Compiled element-wise work of one time step, for each cell; the head's loss.
 
 The Python side of ``_step_kernels.h``: each function takes the same rows of
 the packed buffers as the NumPy reference in :mod:`skrnn._engine.cells`
@@ -41,6 +41,10 @@ cdef extern from "_step_kernels.h" nogil:
                           const float*, Py_ssize_t, Py_ssize_t)
     void gru_backward_f64(double*, double*, double*, const double*,
                           const double*, const double*, Py_ssize_t, Py_ssize_t)
+    double softmax_xent_f32(float*, const long long*, const float*, double,
+                            Py_ssize_t, Py_ssize_t)
+    double softmax_xent_f64(double*, const long long*, const double*, double,
+                            Py_ssize_t, Py_ssize_t)
 
 
 def instruction_set():
@@ -68,6 +72,10 @@ cdef inline void _rows(floating[:, ::1] a, Py_ssize_t n, Py_ssize_t width,
 
 cdef inline floating* _ptr(floating[:, ::1] a):
     return NULL if a is None else &a[0, 0]
+
+
+cdef inline floating* _vptr(floating[::1] a):
+    return NULL if a is None else &a[0]
 
 
 def rnn_forward(floating[:, ::1] g not None, floating[:, ::1] rec not None,
@@ -204,3 +212,29 @@ def gru_backward(floating[:, ::1] g not None, floating[:, ::1] d_rec not None,
     else:
         gru_backward_f64(&g[0, 0], &d_rec[0, 0], &dh[0, 0], _ptr(dh_out),
                          &h_prev[0, 0], &gh_n[0, 0], n, H)
+
+
+def softmax_cross_entropy(floating[:, ::1] z not None, const long long[::1] y not None,
+                          floating[::1] w, double normalizer):
+    """Softmax cross-entropy of rows of logits, fused with its gradient.
+
+    Overwrites ``z`` (n, C) with ``(softmax(z) - onehot(y)) * w / normalizer``
+    and returns the sum over rows of ``w * -log(softmax(z)[y])`` (``w`` = 1
+    where ``w`` is None), as :func:`skrnn._engine.losses.softmax_cross_entropy`
+    computes them.
+    """
+    cdef Py_ssize_t n = z.shape[0], C = z.shape[1], r
+    _check(y.shape[0] == n, f"y has {y.shape[0]} entries for {n} rows")
+    if w is not None:
+        _check(w.shape[0] == n, f"w has {w.shape[0]} entries for {n} rows")
+    _check(normalizer > 0, "the normalizer must be positive")
+    if n == 0:
+        return 0.0
+    _check(C > 0, "there must be at least one class")
+    for r in range(n):
+        if y[r] < 0 or y[r] >= C:
+            raise ValueError(f"softmax kernel: y[{r}] = {y[r]} is not a class of {C}")
+    if floating is float:
+        return softmax_xent_f32(&z[0, 0], &y[0], _vptr(w), normalizer, n, C)
+    else:
+        return softmax_xent_f64(&z[0, 0], &y[0], _vptr(w), normalizer, n, C)

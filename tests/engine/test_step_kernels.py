@@ -696,3 +696,55 @@ def test_environment_variable_refuses_an_unknown_engine():
     assert result.returncode != 0
     assert "ValueError" in result.stderr
     assert "SKRNN_ENGINE='bogus'" in result.stderr
+
+
+# -- the softmax cross-entropy of the head -----------------------------------
+
+
+def _cross_entropy_case(dtype, weighted, scale=3.0, n=40, C=7, seed=0):
+    rng = np.random.default_rng(seed)
+    logits = (scale * rng.standard_normal((n, C))).astype(dtype)
+    y = rng.integers(0, C, n)
+    weights = rng.uniform(0, 2, n).astype(dtype) if weighted else None
+    if weighted:
+        weights[::5] = 0  # masked rows
+    return logits, y, weights
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("scale", [0.1, 3.0, 300.0])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_cross_entropy_matches_numpy(dtype, scale, weighted):
+    """Loss and gradient as the NumPy code: 1e-12 in float64, float32 rounding."""
+    from skrnn._engine.losses import softmax_cross_entropy
+
+    logits, y, weights = _cross_entropy_case(dtype, weighted, scale)
+    results = {}
+    for name in ("numpy", "compiled"):
+        with engine(name):
+            z = logits.copy()
+            loss, grad = softmax_cross_entropy(z, y, weights, normalizer=17.0)
+            assert grad is z and grad.dtype == dtype
+            results[name] = loss, grad
+    (loss_np, grad_np), (loss_c, grad_c) = results["numpy"], results["compiled"]
+    rtol = 1e-12 if dtype == np.float64 else 2e-6
+    assert loss_c == pytest.approx(loss_np, rel=rtol)
+    # the true class's entry (p - 1) * w / n cancels where p is near 1: its
+    # rounding error is that of p, a few ulp of the row's coefficient w / n
+    coefficient = (1.0 if weights is None else weights.max()) / 17.0
+    atol = 4 * np.finfo(dtype).eps * coefficient
+    assert_allclose(grad_c, grad_np, rtol=rtol, atol=atol)
+
+
+def test_cross_entropy_kernel_keeps_nan_and_checks_classes():
+    """NaN logits give a NaN loss (as NumPy's); a class out of range raises."""
+    from skrnn._engine.losses import softmax_cross_entropy
+
+    logits, y, _ = _cross_entropy_case(np.float32, False)
+    logits[3, 2] = np.nan
+    loss, _ = softmax_cross_entropy(logits, y)
+    assert np.isnan(loss)
+    logits, y, _ = _cross_entropy_case(np.float64, False)
+    y[4] = 7
+    with pytest.raises(ValueError, match=r"y\[4\] = 7 is not a class of 7"):
+        softmax_cross_entropy(logits, y)
