@@ -5,7 +5,7 @@
 is built at install time, as scikit-learn builds its own extensions. It is
 optional: where it cannot be compiled (no C compiler), setuptools warns and
 the install goes on, and skrnn runs on its NumPy engine, saying so with a
-warning when it is imported.
+``CompiledKernelsWarning`` at the first fit or prediction.
 """
 
 import os
