@@ -412,6 +412,44 @@ SKRNN_CLONES static double softmax_xent_##SUF(                                \
     return total;                                                             \
 }
 
+/* --- sampling ---------------------------------------------------------- */
+
+/* One token per row of logits z (n, V), as skrnn._engine.sampling draws it
+   (temperature > 0, no top-k or top-p), in float64 whatever T: p = exp((z -
+   max z) / temperature), cdf its running sum, and the token is the number
+   of cdf entries <= u[r] * cdf[V - 1], capped at the last token of nonzero
+   probability (V - 1 if none). NumPy's path normalises p first; the choice
+   is the same but for rounding. `p` is scratch of V doubles. NaN logits
+   give NaN probabilities and token 0, as NumPy's path does. */
+#define SKRNN_SAMPLE(T, SUF)                                                  \
+SKRNN_CLONES static void sample_##SUF(                                        \
+    const T *SKRNN_RESTRICT z, double temperature,                            \
+    const double *SKRNN_RESTRICT u, ptrdiff_t *SKRNN_RESTRICT out,            \
+    double *SKRNN_RESTRICT p, ptrdiff_t n, ptrdiff_t V)                       \
+{                                                                             \
+    for (ptrdiff_t r = 0; r < n; r++) {                                       \
+        const T *SKRNN_RESTRICT zr = z + r * V;                               \
+        double m = (double)zr[0];                                             \
+        int nan = 0;                                                          \
+        for (ptrdiff_t j = 0; j < V; j++) {                                   \
+            const double x = (double)zr[j];                                   \
+            nan |= x != x;                                                    \
+            m = x > m ? x : m;                                                \
+        }                                                                     \
+        if (nan) m = NAN;                                                     \
+        for (ptrdiff_t j = 0; j < V; j++)                                     \
+            p[j] = skrnn_exp_neg(((double)zr[j] - m) / temperature);          \
+        ptrdiff_t last = V - 1;                                               \
+        for (ptrdiff_t j = V - 1; j >= 0; j--)                                \
+            if (p[j] > 0) { last = j; break; }                                \
+        for (ptrdiff_t j = 1; j < V; j++) p[j] += p[j - 1];   /* the cdf */   \
+        const double target = u[r] * p[V - 1];                                \
+        ptrdiff_t choice = 0;                                                 \
+        for (ptrdiff_t j = 0; j < V; j++) choice += p[j] <= target;           \
+        out[r] = choice < last ? choice : last;                               \
+    }                                                                         \
+}
+
 #define SKRNN_KERNELS(T, SUF, TANH)                                           \
     SKRNN_RNN_FORWARD(T, SUF, TANH)                                           \
     SKRNN_RNN_BACKWARD(T, SUF)                                                \
@@ -424,5 +462,7 @@ SKRNN_KERNELS(float, f32, skrnn_tanhf)
 SKRNN_KERNELS(double, f64, skrnn_tanhd)
 SKRNN_SOFTMAX_XENT(float, f32, skrnn_expf_neg, logf, 1.17549435e-38f)
 SKRNN_SOFTMAX_XENT(double, f64, skrnn_exp_neg, log, 2.2250738585072014e-308)
+SKRNN_SAMPLE(float, f32)
+SKRNN_SAMPLE(double, f64)
 
 #endif

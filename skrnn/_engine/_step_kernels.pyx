@@ -14,6 +14,8 @@ Arguments that may be None (``h_prev``, ``c_prev``, ``dh_out``) are the
 optional caches and the optional gradient of the outputs.
 """
 
+import numpy as np
+
 from cython cimport floating
 
 cdef extern from "_step_kernels.h" nogil:
@@ -45,6 +47,10 @@ cdef extern from "_step_kernels.h" nogil:
                             Py_ssize_t, Py_ssize_t)
     double softmax_xent_f64(double*, const long long*, const double*, double,
                             Py_ssize_t, Py_ssize_t)
+    void sample_f32(const float*, double, const double*, Py_ssize_t*, double*,
+                    Py_ssize_t, Py_ssize_t)
+    void sample_f64(const double*, double, const double*, Py_ssize_t*, double*,
+                    Py_ssize_t, Py_ssize_t)
 
 
 def instruction_set():
@@ -238,3 +244,27 @@ def softmax_cross_entropy(floating[:, ::1] z not None, const long long[::1] y no
         return softmax_xent_f32(&z[0, 0], &y[0], _vptr(w), normalizer, n, C)
     else:
         return softmax_xent_f64(&z[0, 0], &y[0], _vptr(w), normalizer, n, C)
+
+
+def sample_tokens(const floating[:, ::1] z not None, double temperature,
+                  const double[::1] u not None, Py_ssize_t[::1] out not None):
+    """Draw one token per row of logits, as :func:`~.sampling.sample_next` does.
+
+    Row ``r`` of ``z`` (n, V) gets, in ``out[r]``, the token its softmax at
+    ``temperature`` (> 0) gives to the uniform draw ``u[r]`` in [0, 1): the
+    first token whose cumulative probability exceeds ``u[r]`` times the
+    total, never one of probability 0. The arithmetic is float64 for both
+    dtypes.
+    """
+    cdef Py_ssize_t n = z.shape[0], V = z.shape[1]
+    _check(u.shape[0] == n, f"u has {u.shape[0]} entries for {n} rows")
+    _check(out.shape[0] == n, f"out has {out.shape[0]} entries for {n} rows")
+    _check(temperature > 0, "the temperature must be positive")
+    if n == 0:
+        return
+    _check(V > 0, "there must be at least one token")
+    cdef double[::1] scratch = np.empty(V, dtype=np.float64)
+    if floating is float:
+        sample_f32(&z[0, 0], temperature, &u[0], &out[0], &scratch[0], n, V)
+    else:
+        sample_f64(&z[0, 0], temperature, &u[0], &out[0], &scratch[0], n, V)

@@ -64,6 +64,12 @@ class Stepper:
             self._logits = np.empty((B, network.n_outputs), dtype=dtype)
         self._batch_size = B
         self._token_input = network.token_input
+        # Token input: the first layer's input projection of code c is row c
+        # of W_xh + b_in, the same sum input_projection makes at every step.
+        self._token_rows = None
+        if network.token_input:
+            first = self._layers[0][0]
+            self._token_rows = first.W_xh + first.b_in
 
     @property
     def h(self):
@@ -96,7 +102,10 @@ class Stepper:
         cell, B = self.network.cell, self._batch_size
         token_input = self._token_input  # the first layer's input only
         for weights, buf in self._layers:
-            input_projection(weights, x, token_input, out=buf.gates)
+            if token_input and x.ndim == 1:  # one code per row: a row gather
+                buf.gates[...] = self._token_rows[x]
+            else:
+                input_projection(weights, x, token_input, out=buf.gates)
             if feed is not None:
                 buf.gates += feed @ weights.W_xh[-feed.shape[1] :]
                 feed = None

@@ -14,6 +14,7 @@ every cell, forward and backward; the NumPy code of
   and its argument checks;
 - the kernels' tanh (a rational approximation in float32, a vectorised one
   in float64) against ``np.tanh``, special values included;
+- the loss kernel and the sampling kernel against NumPy's paths;
 - the engine selection, and the NumPy fallback of an install without the
   extension (in subprocesses).
 """
@@ -43,6 +44,7 @@ from skrnn._engine.kernels import (
     engine_description,
     step_kernels,
 )
+from skrnn._engine.sampling import sample_next
 from skrnn._engine.seq2seq import Seq2SeqNetwork, teacher_forcing
 
 # The compiled extension is optional (an install without a C compiler runs on
@@ -749,3 +751,71 @@ def test_cross_entropy_kernel_keeps_nan_and_checks_classes():
         y[4] = 7
         with pytest.raises(ValueError, match=r"y\[4\] = 7 is not a class of 7"):
             softmax_cross_entropy(logits, y)
+
+
+def _sampling_cases(n_cases=200, seed=0):
+    """Random logits (both dtypes, some rows with -inf), temperatures, draws."""
+    rng = np.random.default_rng(seed)
+    for case in range(n_cases):
+        n, V = int(rng.integers(1, 40)), int(rng.integers(1, 300))
+        dtype = DTYPES[case % 2]
+        logits = (rng.standard_normal((n, V)) * rng.uniform(0.1, 30)).astype(dtype)
+        if case % 5 == 0:
+            logits[:, ::3] = -np.inf  # tokens of probability 0
+        temperature = float(rng.choice([1e-8, 0.1, 0.7, 1.0, 3.0, 1e6]))
+        yield logits, temperature, case
+
+
+def test_sampling_kernel_draws_numpys_token():
+    # The same uniform draws, through NumPy's path and the kernel: the same
+    # token in every row (they differ by rounding only, so a disagreement
+    # needs a draw within ~1e-16 of a boundary; none in these 4,000 rows).
+    n_rows = 0
+    for logits, temperature, case in _sampling_cases():
+        with engine("numpy"):
+            expected = sample_next(logits, np.random.default_rng(case), temperature)
+        got = np.empty(len(logits), dtype=np.intp)
+        u = np.random.default_rng(case).random(len(logits))
+        K.sample_tokens(logits, temperature, u, got)
+        assert_array_equal(got, expected, err_msg=f"case {case}, T={temperature}")
+        n_rows += len(logits)
+        with engine("compiled"):  # and sample_next takes the kernel's path
+            assert_array_equal(
+                sample_next(logits, np.random.default_rng(case), temperature), got
+            )
+    assert n_rows > 3000
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+def test_sampling_kernel_at_the_ends_of_the_draws(dtype):
+    # u = 0 takes the first token of nonzero probability, u just below 1 the
+    # last; a token of probability 0 (-inf, or underflowed) is never drawn.
+    logits = np.array(
+        [[-np.inf, 1.0, 2.0, -np.inf], [-2000.0, 0.0, -2000.0, -2000.0]], dtype=dtype
+    )
+    out = np.empty(2, dtype=np.intp)
+    K.sample_tokens(logits, 1.0, np.zeros(2), out)
+    assert_array_equal(out, [1, 1])
+    K.sample_tokens(logits, 1.0, np.full(2, np.nextafter(1.0, 0.0)), out)
+    assert_array_equal(out, [2, 1])
+
+
+def test_sampling_kernel_on_nan_and_its_argument_checks():
+    # NaN logits give token 0, as NumPy's path does (the generator checks the
+    # logits it computes and raises before using them).
+    logits = np.array([[np.nan, 1.0, 2.0], [0.0, 0.0, np.inf]])
+    out = np.full(2, 7, dtype=np.intp)
+    K.sample_tokens(logits, 1.0, np.full(2, 0.5), out)
+    assert_array_equal(out, [0, 0])
+    u = np.full(2, 0.5)
+    with pytest.raises(ValueError, match="temperature must be positive"):
+        K.sample_tokens(logits, 0.0, u, out)
+    with pytest.raises(ValueError, match="u has 3 entries for 2 rows"):
+        K.sample_tokens(logits, 1.0, np.full(3, 0.5), out)
+    with pytest.raises(ValueError, match="out has 1 entries for 2 rows"):
+        K.sample_tokens(logits, 1.0, u, np.empty(1, dtype=np.intp))
+    with pytest.raises(ValueError, match="at least one token"):
+        K.sample_tokens(np.empty((2, 0)), 1.0, u, out)
+    with pytest.raises(ValueError, match="contiguous"):
+        K.sample_tokens(np.asfortranarray(np.ones((2, 3))), 1.0, u, out)
+    K.sample_tokens(np.empty((0, 3)), 1.0, np.empty(0), np.empty(0, dtype=np.intp))
