@@ -30,6 +30,7 @@ back in the caller's order on the way out.
 import numpy as np
 
 from .attention import AttentionCache
+from .cells import recurrent_transpose
 from .layers import DropoutRates, cell_params, input_projection
 
 __all__ = ["DecoderStack", "FeedingCache", "feeding_backward", "feeding_forward"]
@@ -77,11 +78,12 @@ class FeedingCache:
 class _FedLayer:
     """One decoder layer: its parameters, step weights, buffers and input."""
 
-    __slots__ = ("params", "weights", "buffers", "x", "mask")
+    __slots__ = ("params", "weights", "buffers", "x", "mask", "W_hh_T")
 
     def __init__(self, params, weights, buffers, x, mask):
         self.params, self.weights, self.buffers = params, weights, buffers
         self.x, self.mask = x, mask
+        self.W_hh_T = None  # the backward steps' weights, made by start_backward
 
 
 class DecoderStack:
@@ -167,7 +169,7 @@ class DecoderStack:
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
             layer.buffers.dh_state[:n] += d_above
-            self.cell.backward_step(layer.params, layer.buffers, a, b)
+            self.cell.backward_step(layer.W_hh_T, layer.buffers, a, b)
             if i:
                 d_above = layer.buffers.gates[a:b] @ layer.params["W_xh"].T
                 if layer.mask is not None:
@@ -180,6 +182,7 @@ class DecoderStack:
         """Allocate the backward pass's arrays (no final-state gradients)."""
         for layer in self.layers:
             self.cell.allocate_backward(layer.buffers, None, None)
+            layer.W_hh_T = recurrent_transpose(layer.params)
 
     def weight_grads(self, decoder_grads, fed):
         """Write the layers' weight gradients after the backward steps.

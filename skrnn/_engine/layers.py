@@ -26,6 +26,8 @@ last step and initial-state gradients come out at its first.
 
 import numpy as np
 
+from .cells import recurrent_transpose
+
 __all__ = [
     "DirectionCache",
     "DropoutRates",
@@ -267,9 +269,10 @@ def direction_backward(cache, dh_out, dh_n, dc_n, grads, need_dx):
     cell.allocate_backward(buf, dh_n, dc_n)
     if dh_out is not None:  # contiguous rows of the steps' dtype, as the kernels read
         dh_out = np.ascontiguousarray(dh_out, dtype=buf.gates.dtype)
+    W_hh_T = recurrent_transpose(p)
     for t in reversed(cache.steps):
         a, b = offsets[t], offsets[t + 1]
-        cell.backward_step(p, buf, a, b, None if dh_out is None else dh_out[a:b])
+        cell.backward_step(W_hh_T, buf, a, b, None if dh_out is None else dh_out[a:b])
     cell.weight_grads(buf, cache.x, cache.token_input, grads, cache.input_scale)
     d_in = buf.gates  # d(input pre-activations), (N, n_gates * H)
     dx = d_in @ p["W_xh"].T if need_dx and not cache.token_input else None

@@ -37,7 +37,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 import skrnn
 from skrnn._engine import RecurrentNetwork, Stepper, pack_sequences
-from skrnn._engine.cells import DirectionBuffers, make_cell
+from skrnn._engine.cells import DirectionBuffers, make_cell, recurrent_transpose
 from skrnn._engine.kernels import (
     compiled_available,
     engine,
@@ -387,8 +387,9 @@ def test_backward_kernel_equals_the_cell(config, dtype, dh_out, kernel_calls):
     d_out = rng.standard_normal((4, HIDDEN)).astype(dtype) if dh_out else None
     got = _twin(expected, K)
     expected.kernels = None
-    cell.backward_step(params, expected, 2, 6, d_out)
-    cell.backward_step(params, got, 2, 6, None if d_out is None else d_out.copy())
+    W_hh_T = recurrent_transpose(params)
+    cell.backward_step(W_hh_T, expected, 2, 6, d_out)
+    cell.backward_step(W_hh_T, got, 2, 6, None if d_out is None else d_out.copy())
     assert kernel_calls[f"{cell.name}_backward"] == 1
     _assert_buffers_agree(got, expected, dtype)
 
