@@ -84,6 +84,7 @@ class Packing:
         self.n_rows = int(self.offsets[-1])
         self.is_uniform = bool(self.lengths[0] == self.lengths[-1])
         self._inverse = None
+        self._identity = None
 
     @property
     def inverse_order(self):
@@ -109,7 +110,9 @@ class Packing:
     @property
     def is_identity(self):
         """bool: True when the sorted order is the caller's order."""
-        return bool(np.all(self.order == np.arange(self.order.size)))
+        if self._identity is None:  # asked several times per batch
+            self._identity = bool(np.all(self.order == np.arange(self.order.size)))
+        return self._identity
 
     def step_slice(self, t):
         """Rows of step ``t`` in the packed data."""
