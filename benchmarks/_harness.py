@@ -176,6 +176,10 @@ def environment():
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
         "blas_threads": _blas_threads(),
         "skrnn_engine": engine_description(),
+        "cpu_avx512": _cpu_has("avx512f"),
+        # what emulates a CPU without AVX-512 on one with it (docs/engine.rst)
+        "NPY_DISABLE_CPU_FEATURES": os.environ.get("NPY_DISABLE_CPU_FEATURES"),
+        "torch_cpu_capability": _torch_capability(),
     }
     keras = _version("keras", "keras")
     if keras is not None:
@@ -197,6 +201,29 @@ def _cpu_name():
     except OSError:
         pass
     return platform.processor() or "unknown"
+
+
+def _cpu_has(flag):
+    """Whether /proc/cpuinfo lists ``flag`` (None where it cannot be read)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return flag in line.split(":", 1)[1].split()
+    except OSError:
+        pass
+    return None
+
+
+def _torch_capability():
+    """The instruction set of PyTorch's kernels, if torch is imported."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return None
+    try:
+        return torch.backends.cpu.get_cpu_capability()
+    except AttributeError:  # older torch
+        return None
 
 
 def _blas_threads():
@@ -222,6 +249,21 @@ def describe(info):
         + (f" ({arch})" if arch else "")
         + f"; numpy {info['numpy']}; torch {info['torch'] or 'absent'}"
         + f"; skrnn engine {info.get('skrnn_engine', 'numpy')}"
+        + (
+            ""
+            if info.get("cpu_avx512") is None
+            else f"; CPU {'with' if info['cpu_avx512'] else 'without'} AVX-512"
+        )
+        + (
+            f"; NPY_DISABLE_CPU_FEATURES={info['NPY_DISABLE_CPU_FEATURES']}"
+            if info.get("NPY_DISABLE_CPU_FEATURES")
+            else ""
+        )
+        + (
+            f"; torch kernels {info['torch_cpu_capability']}"
+            if info.get("torch_cpu_capability")
+            else ""
+        )
     )
 
 

@@ -20,6 +20,9 @@
  * On x86-64 Linux, each kernel is compiled for AVX-512, AVX2 and the
  * baseline instruction set (GCC/Clang `target_clones`); the loader picks
  * the best one the CPU runs, so one build is fast on any x86-64 machine.
+ * Defining SKRNN_NO_AVX512 at build time (CFLAGS=-DSKRNN_NO_AVX512) leaves
+ * the AVX-512 clone out: on an AVX-512 machine, the kernels of one without
+ * it, for benchmarks (docs/engine.rst, "Speed").
  */
 #ifndef SKRNN_STEP_KERNELS_H
 #define SKRNN_STEP_KERNELS_H
@@ -30,7 +33,11 @@
 
 #if defined(__x86_64__) && defined(__linux__) && \
     (defined(__clang__) ? (__clang_major__ >= 14) : (defined(__GNUC__) && __GNUC__ >= 8))
+#ifdef SKRNN_NO_AVX512
+#define SKRNN_CLONES __attribute__((target_clones("avx2", "default")))
+#else
 #define SKRNN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
 #else
 #define SKRNN_CLONES
 #endif
@@ -41,7 +48,9 @@ static const char *skrnn_kernel_isa(void)
 #if defined(__x86_64__) && defined(__linux__) && \
     (defined(__clang__) ? (__clang_major__ >= 14) : (defined(__GNUC__) && __GNUC__ >= 8))
     __builtin_cpu_init();
+#ifndef SKRNN_NO_AVX512
     if (__builtin_cpu_supports("avx512f")) return "avx512f";
+#endif
     if (__builtin_cpu_supports("avx2")) return "avx2";
     return "x86-64 baseline";
 #else
