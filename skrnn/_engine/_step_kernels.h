@@ -70,7 +70,8 @@ static const char *skrnn_kernel_isa(void)
 static inline float skrnn_tanhf(float x)
 {
     const float lim = 7.90531110763549805f;
-    x = x > lim ? lim : (x < -lim ? -lim : x);
+    x = x > lim ? lim : x;
+    x = x < -lim ? -lim : x;
     const float x2 = x * x;
     float p = -2.76076847742355e-16f;
     p = p * x2 + 2.00018790482477e-13f;
@@ -84,8 +85,9 @@ static inline float skrnn_tanhf(float x)
     q = q * x2 + 1.18534705686654e-04f;
     q = q * x2 + 2.26843463243900e-03f;
     q = q * x2 + 4.89352518554385e-03f;
-    const float t = p / q;
-    return t > 1.0f ? 1.0f : (t < -1.0f ? -1.0f : t);
+    float t = p / q;
+    t = t > 1.0f ? 1.0f : t;
+    return t < -1.0f ? -1.0f : t;
 }
 
 /* exp(x) for x <= 0 in float64, within a few ulp, vectorisable: x = n ln2 + r
