@@ -192,27 +192,26 @@ def environment():
     return info
 
 
-def _cpu_name():
+def _cpuinfo(field):
+    """The first value of ``field`` in /proc/cpuinfo (None if unreadable)."""
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("model name"):
+                if line.startswith(field):
                     return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return platform.processor() or "unknown"
+    return None
+
+
+def _cpu_name():
+    return _cpuinfo("model name") or platform.processor() or "unknown"
 
 
 def _cpu_has(flag):
     """Whether /proc/cpuinfo lists ``flag`` (None where it cannot be read)."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("flags"):
-                    return flag in line.split(":", 1)[1].split()
-    except OSError:
-        pass
-    return None
+    flags = _cpuinfo("flags")
+    return None if flags is None else flag in flags.split()
 
 
 def _torch_capability():
@@ -249,22 +248,18 @@ def describe(info):
         + (f" ({arch})" if arch else "")
         + f"; numpy {info['numpy']}; torch {info['torch'] or 'absent'}"
         + f"; skrnn engine {info.get('skrnn_engine', 'numpy')}"
-        + (
-            ""
-            if info.get("cpu_avx512") is None
-            else f"; CPU {'with' if info['cpu_avx512'] else 'without'} AVX-512"
-        )
-        + (
-            f"; NPY_DISABLE_CPU_FEATURES={info['NPY_DISABLE_CPU_FEATURES']}"
-            if info.get("NPY_DISABLE_CPU_FEATURES")
-            else ""
-        )
-        + (
-            f"; torch kernels {info['torch_cpu_capability']}"
-            if info.get("torch_cpu_capability")
-            else ""
-        )
+        + "".join(f"; {part}" for part in _isa_parts(info))
     )
+
+
+def _isa_parts(info):
+    """What :func:`describe` says of instruction sets, where it is known."""
+    if info.get("cpu_avx512") is not None:
+        yield f"CPU {'with' if info['cpu_avx512'] else 'without'} AVX-512"
+    if info.get("NPY_DISABLE_CPU_FEATURES"):
+        yield f"NPY_DISABLE_CPU_FEATURES={info['NPY_DISABLE_CPU_FEATURES']}"
+    if info.get("torch_cpu_capability"):
+        yield f"torch kernels {info['torch_cpu_capability']}"
 
 
 def rerun_unpinned(script, argv):
