@@ -31,6 +31,7 @@ import time
 import numpy as np
 
 from skrnn._engine.kernels import engine_description
+from skrnn._engine.recycling import recycling_available
 
 # Keras 3 runs on PyTorch here (as in bench_generation and bench_tutorial),
 # so that the environment line reports the Keras those benchmarks use.
@@ -176,6 +177,7 @@ def environment():
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
         "blas_threads": _blas_threads(),
         "skrnn_engine": engine_description(),
+        "skrnn_recycling": recycling_available(),
         "cpu_avx512": _cpu_has("avx512f"),
         # what emulates a CPU without AVX-512 on one with it (docs/engine.rst)
         "NPY_DISABLE_CPU_FEATURES": os.environ.get("NPY_DISABLE_CPU_FEATURES"),
@@ -248,6 +250,7 @@ def describe(info):
         + (f" ({arch})" if arch else "")
         + f"; numpy {info['numpy']}; torch {info['torch'] or 'absent'}"
         + f"; skrnn engine {info.get('skrnn_engine', 'numpy')}"
+        + (", memory recycled" if info.get("skrnn_recycling") else "")
         + "".join(f"; {part}" for part in _isa_parts(info))
     )
 

@@ -71,6 +71,7 @@ from _harness import (
 from bench_training import GATES, SkrnnTrainer, encode_corpus, window_batches
 
 from skrnn._engine import clip_grad_norm, layers, pack_array
+from skrnn._engine.recycling import recycled_memory
 
 #: what ``--quick`` sets: both code paths, tiny
 QUICK = dict(hidden=[8, 16], batch=4, window=8, repeats=2, gemm_n=256)
@@ -273,7 +274,16 @@ def line_parts(timer, cell_type, steps, per):
 
 
 def profile(cell, hidden, args, codes, vocab):
-    """Profile one hidden size; return its row (seconds per training step)."""
+    """Profile one hidden size; return its row (seconds per training step).
+
+    The steps run in the memory scope that ``fit`` trains in
+    (:func:`~skrnn._engine.recycling.recycled_memory`).
+    """
+    with recycled_memory():
+        return _profile(cell, hidden, args, codes, vocab)
+
+
+def _profile(cell, hidden, args, codes, vocab):
     trainer = SkrnnTrainer(cell, vocab, hidden, np.float32)
     batches = window_batches(codes, args.batch, args.window, seed=hidden)
     inputs, targets = next(batches)

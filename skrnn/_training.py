@@ -10,7 +10,9 @@ makes the batches of an epoch and the loss and gradient of a batch, an
 optional validation score, the settings and the history so far, and returns
 the new history. A non-finite loss, gradient, weight or validation score
 stops it with a :class:`NonFiniteError`; NumPy's floating-point warnings are
-silenced meanwhile, so that this error is the only message.
+silenced meanwhile, so that this error is the only message. The epochs run
+in :func:`~skrnn._engine.recycling.recycled_memory`: each batch's large
+buffers reuse the pages the previous batch freed.
 """
 
 import copy
@@ -20,6 +22,8 @@ import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+
+from ._engine.recycling import recycled_memory
 
 __all__ = ["History", "LoopSettings", "NonFiniteError", "Outcome", "run_epochs"]
 
@@ -158,7 +162,7 @@ def run_epochs(params, optimizer, task, score, settings, history, rng):
     kept = (params.copy(), copy.deepcopy(optimizer))
     best_loss, start = np.inf, time.perf_counter()
     try:
-        with np.errstate(**_QUIET):
+        with np.errstate(**_QUIET), recycled_memory():
             for epoch in range(n_epochs):
                 t0 = time.perf_counter()
                 _schedule_epoch(optimizer, settings, history, epoch)

@@ -14,6 +14,9 @@ cells
 kernels
     Which code runs a step's element-wise work: the compiled kernels
     (``_step_kernels``, built at install time) or the cells' NumPy code.
+recycling
+    A training loop's memory: each step's large buffers reuse the pages
+    the previous step freed (``_recycling``, built at install time).
 layers
     The time loop, stacking and bidirectional layers.
 network
