@@ -13,9 +13,10 @@
  *
  * The handler only keeps blocks while a scope is open (skrnn_recycling_enter
  * .. _exit, see recycling.py); when the last scope closes, every kept block
- * is freed, and later frees go straight to free(). Blocks are malloc's own,
- * so a block NumPy reallocates or frees after the scopes closed goes back
- * to malloc as usual. A block is reused for a request of its size up to
+ * is freed, and later frees go to NumPy's default allocator. Every block
+ * comes from that allocator (small ones from its cache, large ones from
+ * malloc), so a block NumPy reallocates, or frees after the scopes closed,
+ * goes back where it came from. A block is reused for a request of its size up to
  * twice smaller; kept blocks are bounded in number and bytes, the oldest
  * freed first when a new one would pass the bounds.
  */
@@ -44,6 +45,8 @@ static int skrnn_n_kept = 0;
 static size_t skrnn_kept_bytes = 0;
 static int skrnn_scopes = 0;
 static PyThread_type_lock skrnn_lock = NULL;
+/* NumPy's own allocator, for the small blocks (it keeps a cache of them). */
+static PyDataMemAllocator skrnn_default;
 
 /* Remove kept block i (the caller holds the lock); return its pointer. */
 static void *skrnn_take(int i)
@@ -74,11 +77,15 @@ static void *skrnn_reuse(size_t size)
     return ptr;
 }
 
+/* Blocks below SKRNN_RECYCLE_MIN_BYTES, and every realloc, go to NumPy's
+   default allocator; its blocks are malloc's too (it keeps small ones in
+   a cache of its own, larger ones it takes from and gives to malloc). */
 static void *skrnn_malloc(void *ctx, size_t size)
 {
     void *ptr = skrnn_reuse(size);
     (void)ctx;
-    return ptr ? ptr : malloc(size);
+    if (ptr != NULL) return ptr;
+    return skrnn_default.malloc(skrnn_default.ctx, size);
 }
 
 static void *skrnn_calloc(void *ctx, size_t nelem, size_t elsize)
@@ -87,7 +94,7 @@ static void *skrnn_calloc(void *ctx, size_t nelem, size_t elsize)
     (void)ctx;
     if (elsize != 0 && nelem > (size_t)-1 / elsize) return NULL;
     ptr = skrnn_reuse(nelem * elsize);
-    if (ptr == NULL) return calloc(nelem, elsize);
+    if (ptr == NULL) return skrnn_default.calloc(skrnn_default.ctx, nelem, elsize);
     memset(ptr, 0, nelem * elsize);
     return ptr;
 }
@@ -95,34 +102,38 @@ static void *skrnn_calloc(void *ctx, size_t nelem, size_t elsize)
 static void *skrnn_realloc(void *ctx, void *ptr, size_t new_size)
 {
     (void)ctx;
-    return realloc(ptr, new_size);
+    return skrnn_default.realloc(skrnn_default.ctx, ptr, new_size);
 }
 
 static void skrnn_free(void *ctx, void *ptr, size_t size)
 {
-    void *evicted[SKRNN_RECYCLE_SLOTS];
+    skrnn_block evicted[SKRNN_RECYCLE_SLOTS];
     int n_evicted = 0;
     (void)ctx;
     if (ptr == NULL) return;
     if (size < SKRNN_RECYCLE_MIN_BYTES || size > SKRNN_RECYCLE_MAX_BYTES) {
-        free(ptr);
+        skrnn_default.free(skrnn_default.ctx, ptr, size);
         return;
     }
     PyThread_acquire_lock(skrnn_lock, WAIT_LOCK);
     if (skrnn_scopes == 0) {
         PyThread_release_lock(skrnn_lock);
-        free(ptr);
+        skrnn_default.free(skrnn_default.ctx, ptr, size);
         return;
     }
     while (skrnn_n_kept == SKRNN_RECYCLE_SLOTS ||
            skrnn_kept_bytes + size > SKRNN_RECYCLE_MAX_BYTES)
-        evicted[n_evicted++] = skrnn_take(0);
+    {
+        evicted[n_evicted].size = skrnn_kept[0].size;
+        evicted[n_evicted++].ptr = skrnn_take(0);
+    }
     skrnn_kept[skrnn_n_kept].ptr = ptr;
     skrnn_kept[skrnn_n_kept].size = size;
     skrnn_n_kept++;
     skrnn_kept_bytes += size;
     PyThread_release_lock(skrnn_lock);
-    for (int i = 0; i < n_evicted; i++) free(evicted[i]);
+    for (int i = 0; i < n_evicted; i++)
+        skrnn_default.free(skrnn_default.ctx, evicted[i].ptr, evicted[i].size);
 }
 
 static PyDataMem_Handler skrnn_handler = {
@@ -131,11 +142,16 @@ static PyDataMem_Handler skrnn_handler = {
     {NULL, skrnn_malloc, skrnn_calloc, skrnn_realloc, skrnn_free},
 };
 
-/* Once, at import: NumPy's C API (1.22 or later) and the lock. 0 on
-   success, -1 with an exception set. */
+/* Once, at import: NumPy's C API (1.22 or later), its default allocator
+   and the lock. 0 on success, -1 with an exception set. */
 static int skrnn_recycling_init(void)
 {
+    PyDataMem_Handler *handler;
     if (_import_array() < 0) return -1;
+    handler = (PyDataMem_Handler *)PyCapsule_GetPointer(
+        PyDataMem_DefaultHandler, "mem_handler");
+    if (handler == NULL) return -1;
+    skrnn_default = handler->allocator;
     skrnn_lock = PyThread_allocate_lock();
     if (skrnn_lock == NULL) {
         PyErr_NoMemory();
@@ -167,15 +183,19 @@ static PyObject *skrnn_recycling_enter(void)
 static int skrnn_recycling_exit(PyObject *previous)
 {
     PyObject *ours = PyDataMem_SetHandler(previous);
-    void *freed[SKRNN_RECYCLE_SLOTS];
+    skrnn_block freed[SKRNN_RECYCLE_SLOTS];
     int n_freed = 0;
     if (ours == NULL) return -1;
     Py_DECREF(ours);
     PyThread_acquire_lock(skrnn_lock, WAIT_LOCK);
     if (--skrnn_scopes == 0)
-        while (skrnn_n_kept > 0) freed[n_freed++] = skrnn_take(0);
+        while (skrnn_n_kept > 0) {
+            freed[n_freed].size = skrnn_kept[0].size;
+            freed[n_freed++].ptr = skrnn_take(0);
+        }
     PyThread_release_lock(skrnn_lock);
-    for (int i = 0; i < n_freed; i++) free(freed[i]);
+    for (int i = 0; i < n_freed; i++)
+        skrnn_default.free(skrnn_default.ctx, freed[i].ptr, freed[i].size);
     return 0;
 }
 
