@@ -579,7 +579,8 @@ def _environment_lines(payload):
         dict.fromkeys(environment_line(e, payload["rows"], shared) for e in envs)
     )
     if len(envs) > 1:
-        head = f"{len(envs)} runs; ranges lowest{DASH}highest. "
+        n_runs = payload.get("n_runs", len(envs))
+        head = f"{n_runs} runs; ranges lowest{DASH}highest. "
         return head + " | ".join(lines)
     return lines[0]
 
@@ -706,6 +707,8 @@ def write_report(paths, docs_dir=None, out=None):
                 results["targets", pin] = {
                     "environment": envs[-1],
                     "environments": list({json.dumps(e): e for e in envs}.values()),
+                    # the environments are those of every bench: not one a run
+                    "n_runs": len(runs),
                     "rows": rows,
                 }
         suffix = f", {len(runs)} runs"
