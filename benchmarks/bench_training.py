@@ -38,10 +38,7 @@ form and thread count that was (``torch_best``).
 
 skrnn's steps run as a fit runs them, in
 :func:`~skrnn._engine.recycling.recycled_memory` (opened once per timing):
-each step's large buffers reuse the pages the previous step freed; and
-with the BLAS thread limiter that fit installs
-(:mod:`skrnn._engine.loop_threads`: small per-step products on one BLAS
-thread or all, whichever its measurements find faster).
+each step's large buffers reuse the pages the previous step freed.
 
 The contenders run in the same process, alternating (skrnn, then each
 PyTorch contender, skrnn, ...), warm-up excluded; each figure is the median
@@ -84,7 +81,6 @@ from _harness import (
     torch_contenders,
 )
 
-from skrnn._blas_threads import limit_blas_to_one_thread  # noqa: F401 (as fit)
 from skrnn._engine import AdamOptimizer, RecurrentNetwork, clip_grad_norm, pack_array
 from skrnn._engine.kernels import compiled_available, engine
 from skrnn._engine.recycling import recycled_memory

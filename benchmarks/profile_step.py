@@ -70,7 +70,6 @@ from _harness import (
 )
 from bench_training import GATES, SkrnnTrainer, encode_corpus, window_batches
 
-from skrnn._blas_threads import limit_blas_to_one_thread  # noqa: F401 (as fit)
 from skrnn._engine import clip_grad_norm, layers, pack_array
 from skrnn._engine.recycling import recycled_memory
 

@@ -23,7 +23,6 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from . import _blas_threads  # noqa: F401 (the time loops' BLAS thread limiter)
 from ._engine.recycling import recycled_memory
 
 __all__ = ["History", "LoopSettings", "NonFiniteError", "Outcome", "run_epochs"]

@@ -19,8 +19,6 @@ recycling
     the previous step freed (``_recycling``, built at install time).
 layers
     The time loop, stacking and bidirectional layers.
-loop_threads
-    One BLAS thread or all for the time loop's small products, as measured.
 network
     A whole network with its head, forward, backward and loss_and_grad.
 stepper

@@ -27,7 +27,6 @@ last step and initial-state gradients come out at its first.
 import numpy as np
 
 from .cells import recurrent_transpose
-from .loop_threads import loop_threads
 
 __all__ = [
     "DirectionCache",
@@ -229,10 +228,8 @@ def direction_forward(
         buf.set_recurrent_mask(rec_mask, packing.packed_index()[0])
     offsets = packing.offsets.tolist()
     steps = range(packing.n_steps - 1, -1, -1) if reverse else range(packing.n_steps)
-    rows, (_, gates) = h0.shape[0], weights.W_hh.shape
-    with loop_threads("forward", rows, H, gates, len(steps)):
-        for t in steps:
-            cell.forward_step(weights, buf, offsets[t], offsets[t + 1])
+    for t in steps:
+        cell.forward_step(weights, buf, offsets[t], offsets[t + 1])
     cache = None
     if need_cache:
         cache = DirectionCache(cell, p, buf, x, token_input, steps, offsets)
@@ -273,12 +270,9 @@ def direction_backward(cache, dh_out, dh_n, dc_n, grads, need_dx):
     if dh_out is not None:  # contiguous rows of the steps' dtype, as the kernels read
         dh_out = np.ascontiguousarray(dh_out, dtype=buf.gates.dtype)
     W_hh_T = recurrent_transpose(p)
-    rows, (gates, H) = buf.h_state.shape[0], W_hh_T.shape
-    with loop_threads("backward", rows, gates, H, len(cache.steps)):
-        for t in reversed(cache.steps):
-            a, b = offsets[t], offsets[t + 1]
-            dh_t = None if dh_out is None else dh_out[a:b]
-            cell.backward_step(W_hh_T, buf, a, b, dh_t)
+    for t in reversed(cache.steps):
+        a, b = offsets[t], offsets[t + 1]
+        cell.backward_step(W_hh_T, buf, a, b, None if dh_out is None else dh_out[a:b])
     cell.weight_grads(buf, cache.x, cache.token_input, grads, cache.input_scale)
     d_in = buf.gates  # d(input pre-activations), (N, n_gates * H)
     dx = d_in @ p["W_xh"].T if need_dx and not cache.token_input else None
