@@ -28,7 +28,7 @@ def _optional(extensions):
 
 
 def step_kernels():
-    """The extension, with -O3 -fno-trapping-math where the compiler is GCC-like.
+    """The extension, with -O3 and two -fno-... flags where the compiler is GCC-like.
 
     -O3 vectorises the kernels' loops. -fno-trapping-math lets the compiler
     evaluate both sides of the clamps in tanh (float comparisons may raise
@@ -37,8 +37,11 @@ def step_kernels():
     forward kernels only with AVX-512's masks, and ran them scalar on every
     other CPU. It changes no value: skrnn enables no floating-point traps,
     and NumPy clears the status flags around its own loops.
+    -fno-math-errno lets it vectorise ``sqrt`` (Adam's update): C's ``sqrt``
+    sets ``errno`` on a negative argument, so by default each element is a
+    scalar call; skrnn never reads ``errno``, and the values are the same.
     """
-    flags = [] if os.name == "nt" else ["-O3", "-fno-trapping-math"]
+    flags = [] if os.name == "nt" else ["-O3", "-fno-trapping-math", "-fno-math-errno"]
     extension = Extension(
         "skrnn._engine._step_kernels",
         ["skrnn/_engine/_step_kernels.pyx"],

@@ -13,7 +13,6 @@ estimator records the new fitted state only once training has ended. So a
 call that fails leaves the estimator exactly as it was.
 """
 
-import copy
 import dataclasses
 import functools
 import math
@@ -463,7 +462,7 @@ class BaseRNN(VersionedPickleMixin, BaseEstimator, metaclass=ABCMeta):
         task = self._task(net, params, train)
         keep_optimizer = incremental and not first_pass and hasattr(self, "_optimizer")
         optimizer = (
-            copy.deepcopy(self._optimizer)
+            self._optimizer.snapshot()
             if keep_optimizer
             else self._make_optimizer(params, task.weight_spans)
         )

@@ -15,7 +15,6 @@ in :func:`~skrnn._engine.recycling.recycled_memory`: each batch's large
 buffers reuse the pages the previous batch freed.
 """
 
-import copy
 import dataclasses
 import time
 import warnings
@@ -159,7 +158,7 @@ def run_epochs(params, optimizer, task, score, settings, history, rng):
     """
     n_epochs = 1 if settings.incremental else settings.max_iter
     history = dataclasses.replace(history, n_iter=0)
-    kept = (params.copy(), copy.deepcopy(optimizer))
+    kept = (params.copy(), optimizer.snapshot())
     best_loss, start = np.inf, time.perf_counter()
     try:
         with np.errstate(**_QUIET), recycled_memory():
@@ -173,7 +172,7 @@ def run_epochs(params, optimizer, task, score, settings, history, rng):
                     best = value > history.best_validation_score
                 history = history.after_epoch(loss, value, n, settings.tol)
                 if best:  # the weights kept by early stopping or an interrupt
-                    kept = (params.copy(), copy.deepcopy(optimizer))
+                    kept = (params.copy(), optimizer.snapshot())
                     if value is not None:
                         history.best_params = kept[0]
                 if settings.verbose:

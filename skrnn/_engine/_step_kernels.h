@@ -2,7 +2,8 @@
  *
  * The element-wise work of one time step of each cell, forward and
  * backward, fused into one pass over the step's rows; and the softmax
- * cross-entropy of the head with its gradient, one pass per row.
+ * cross-entropy of the head with its gradient, one pass per row; and
+ * Adam's update of the parameters, one pass over them.
  *
  * These are the equations of skrnn/_engine/cells.py (the NumPy reference),
  * written once for both float types by the macros below. A step's recurrent
@@ -461,6 +462,47 @@ SKRNN_CLONES static void sample_##SUF(                                        \
     }                                                                         \
 }
 
+/* --- Adam ----------------------------------------------------------------- */
+
+/* One Adam update of n parameters p with gradient g and moments m, v: the
+   operations of AdamOptimizer._apply (skrnn/_engine/optimizers.py), in its
+   order and in T, one statement each, so that the result is bit-identical
+   to the NumPy reference: no multiply-add is contracted into a fused one
+   (GCC contracts across statements unless told not to; Clang only within
+   one), and sqrt and the division are correctly rounded as NumPy's are.
+   b1, c1 = 1 - beta_1, b2, c2 = 1 - beta_2, eps and neg_lr = -lr_t are the
+   Python floats of the reference rounded to T, as NumPy rounds them. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define SKRNN_NO_CONTRACT __attribute__((optimize("fp-contract=off")))
+#else
+#define SKRNN_NO_CONTRACT
+#endif
+
+#define SKRNN_ADAM(T, SUF, SQRT)                                              \
+SKRNN_CLONES SKRNN_NO_CONTRACT static void adam_update_##SUF(                 \
+    T *SKRNN_RESTRICT p, const T *SKRNN_RESTRICT g, T *SKRNN_RESTRICT m,      \
+    T *SKRNN_RESTRICT v, ptrdiff_t n, T b1, T c1, T b2, T c2, T eps,          \
+    T neg_lr)                                                                 \
+{                                                                             \
+    for (ptrdiff_t k = 0; k < n; k++) {                                       \
+        const T gk = g[k];                                                    \
+        T mk = m[k] * b1;                                                     \
+        const T gm = gk * c1;                                                 \
+        mk = mk + gm;                                                         \
+        T vk = v[k] * b2;                                                     \
+        T gv = gk * gk;                                                       \
+        gv = gv * c2;                                                         \
+        vk = vk + gv;                                                         \
+        T d = SQRT(vk);                                                       \
+        d = d + eps;                                                          \
+        T u = mk * neg_lr;                                                    \
+        u = u / d;                                                            \
+        m[k] = mk;                                                            \
+        v[k] = vk;                                                            \
+        p[k] = p[k] + u;                                                      \
+    }                                                                         \
+}
+
 #define SKRNN_KERNELS(T, SUF, TANH)                                           \
     SKRNN_RNN_FORWARD(T, SUF, TANH)                                           \
     SKRNN_RNN_BACKWARD(T, SUF)                                                \
@@ -475,5 +517,7 @@ SKRNN_SOFTMAX_XENT(float, f32, skrnn_expf_neg, logf, 1.17549435e-38f)
 SKRNN_SOFTMAX_XENT(double, f64, skrnn_exp_neg, log, 2.2250738585072014e-308)
 SKRNN_SAMPLE(float, f32)
 SKRNN_SAMPLE(double, f64)
+SKRNN_ADAM(float, f32, sqrtf)
+SKRNN_ADAM(double, f64, sqrt)
 
 #endif

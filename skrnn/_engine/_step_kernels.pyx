@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # cython: language_level=3, boundscheck=False, wraparound=False
 # cython: initializedcheck=False, cdivision=True
-"""Compiled element-wise work of one time step, for each cell; the head's loss.
+"""Compiled element-wise work of one time step, for each cell; the head's loss;
+the sampling of tokens; Adam's update.
 
 The Python side of ``_step_kernels.h``: each function takes the same rows of
 the packed buffers as the NumPy reference in :mod:`skrnn._engine.cells`
@@ -51,6 +52,10 @@ cdef extern from "_step_kernels.h" nogil:
                     Py_ssize_t, Py_ssize_t)
     void sample_f64(const double*, double, const double*, Py_ssize_t*, double*,
                     Py_ssize_t, Py_ssize_t)
+    void adam_update_f32(float*, const float*, float*, float*, Py_ssize_t, float,
+                         float, float, float, float, float)
+    void adam_update_f64(double*, const double*, double*, double*, Py_ssize_t,
+                         double, double, double, double, double, double)
 
 
 def instruction_set():
@@ -268,3 +273,30 @@ def sample_tokens(const floating[:, ::1] z not None, double temperature,
         sample_f32(&z[0, 0], temperature, &u[0], &out[0], &scratch[0], n, V)
     else:
         sample_f64(&z[0, 0], temperature, &u[0], &out[0], &scratch[0], n, V)
+
+
+def adam_update(floating[::1] params not None, const floating[::1] grads not None,
+                floating[::1] m not None, floating[::1] v not None,
+                double beta_1, double beta_2, double epsilon, double learning_rate):
+    """One Adam update in place, bit-identical to ``AdamOptimizer._apply``.
+
+    ``params``, ``m`` and ``v`` are updated with ``grads`` in one pass:
+    the reference's twelve NumPy calls, in its order and its dtype (the
+    Python floats rounded to it as NumPy rounds them), fused.
+    ``learning_rate`` is the bias-corrected ``lr_t``.
+    """
+    cdef Py_ssize_t n = params.shape[0]
+    _check(grads.shape[0] == n and m.shape[0] == n and v.shape[0] == n,
+           f"params, grads, m and v must have one length, got {n}, "
+           f"{grads.shape[0]}, {m.shape[0]} and {v.shape[0]}")
+    if n == 0:
+        return
+    if floating is float:
+        adam_update_f32(&params[0], &grads[0], &m[0], &v[0], n,
+                        <float>beta_1, <float>(1.0 - beta_1), <float>beta_2,
+                        <float>(1.0 - beta_2), <float>epsilon,
+                        <float>(-learning_rate))
+    else:
+        adam_update_f64(&params[0], &grads[0], &m[0], &v[0], n, beta_1,
+                        1.0 - beta_1, beta_2, 1.0 - beta_2, epsilon,
+                        -learning_rate)

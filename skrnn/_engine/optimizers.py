@@ -36,11 +36,14 @@ the flat arrays of this one; pickles from before the weight decay load with
 ``weight_decay=0``.
 """
 
+import copy
 import math
 import operator
 from itertools import pairwise
 
 import numpy as np
+
+from .kernels import step_kernels
 
 __all__ = ["SGDOptimizer", "AdamOptimizer", "clip_grad_norm", "add_l2_penalty"]
 
@@ -243,6 +246,25 @@ class _BaseOptimizer:
             params[index] = p
             for state, values in zip(states, table_states, strict=True):
                 state[index] = values
+
+    def snapshot(self):
+        """An independent copy of the optimizer, as ``copy.deepcopy`` makes.
+
+        Its state arrays are copies (the scalars and the decay spans are
+        immutable); its scratch buffers are made at its first update. A
+        tenth of the cost of ``copy.deepcopy``: a fit keeps one after every
+        epoch that improves (the weights early stopping or an interrupt
+        goes back to).
+
+        Returns
+        -------
+        optimizer of the same class
+        """
+        twin = copy.copy(self)
+        for name in self._state_names:
+            setattr(twin, name, getattr(self, name).copy())
+        twin._scratch = None
+        return twin
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -538,6 +560,20 @@ class AdamOptimizer(_BaseOptimizer):
     def _apply(self, params, grads, states, scratch):
         buf, update = scratch
         m, v = states
+        kernels = step_kernels(params.dtype)
+        if kernels is not None and _one_contiguous_kind(params, grads, m, v):
+            # the twelve calls below fused into one pass, bit-identical
+            kernels.adam_update(
+                params,
+                grads,
+                m,
+                v,
+                self.beta_1,
+                self.beta_2,
+                self.epsilon,
+                self.learning_rate,
+            )
+            return
         # Same operations, in the same order, as scikit-learn: bit-identical.
         m *= self.beta_1
         np.multiply(grads, 1.0 - self.beta_1, out=buf)
@@ -551,6 +587,12 @@ class AdamOptimizer(_BaseOptimizer):
         np.multiply(m, -self.learning_rate, out=update)
         update /= buf
         params += update
+
+
+def _one_contiguous_kind(*arrays):
+    """Whether ``arrays`` are all C-contiguous and of the first one's dtype."""
+    dtype = arrays[0].dtype
+    return all(a.dtype == dtype and a.flags.c_contiguous for a in arrays)
 
 
 def _global_norm(parts):

@@ -240,6 +240,27 @@ def test_pickle_round_trip_continues_identically(make):
     assert_array_equal(params, params_clone)
 
 
+@pytest.mark.parametrize("make", OPTIMIZERS)
+def test_snapshot_is_independent_and_continues_identically(make):
+    rng = np.random.RandomState(7)
+    params = _random_flat(rng)
+    optimizer = make(params)
+    optimizer.update_params(params, _random_flat(rng))
+    twin = optimizer.snapshot()
+    assert type(twin) is type(optimizer) and twin._scratch is None
+    for ours, theirs in zip(_state_arrays(optimizer), _state_arrays(twin), strict=True):
+        assert_array_equal(ours, theirs)
+        assert not np.shares_memory(ours, theirs)
+    kept = [a.copy() for a in _state_arrays(twin)]
+    params_twin, grads = params.copy(), _random_flat(rng)
+    optimizer.update_params(params, grads)  # moves the original only
+    for before, after in zip(kept, _state_arrays(twin), strict=True):
+        assert_array_equal(before, after)
+    twin.update_params(params_twin, grads)
+    assert_array_equal(params, params_twin)
+    assert getattr(twin, "t", None) == getattr(optimizer, "t", None)
+
+
 def _pickled_by_the_previous_version(optimizer, list_state):
     """A pickle of ``optimizer`` whose state has the previous version's form.
 

@@ -38,12 +38,14 @@ from sklearn.exceptions import ConvergenceWarning
 import skrnn
 from skrnn._engine import RecurrentNetwork, Stepper, pack_sequences
 from skrnn._engine.cells import DirectionBuffers, make_cell, recurrent_transpose
+from skrnn._engine.embedding import TableRows
 from skrnn._engine.kernels import (
     compiled_available,
     engine,
     engine_description,
     step_kernels,
 )
+from skrnn._engine.optimizers import AdamOptimizer
 from skrnn._engine.sampling import sample_next
 from skrnn._engine.seq2seq import Seq2SeqNetwork, teacher_forcing
 
@@ -529,6 +531,54 @@ def test_kernel_relu_keeps_nan(dtype):
 
 
 # --- engine selection ----------------------------------------------------------------
+
+
+def _adam_run(dtype, weight_decay, lazy):
+    """Parameters and moments after eight Adam updates of awkward gradients:
+    ordinary, tiny (their squares underflow in float32), large, zeros."""
+    rng = np.random.default_rng(3)
+    n = 1001  # odd: the vector loops' remainders run too
+    params = rng.standard_normal(n).astype(dtype)
+    grads = [(rng.standard_normal(n) * s).astype(dtype) for s in (1, 1e-6, 1e3, 1e-25)]
+    grads[0][:17] = 0
+    rows = [TableRows(100, 200, 10, [0, 3, 7])] if lazy else None
+    optimizer = AdamOptimizer(
+        params, 0.01, weight_decay=weight_decay, decay_spans=[(0, 50)] if lazy else None
+    )
+    for g in grads * 2:
+        optimizer.update_params(params, g, rows=rows)
+    return params, optimizer.m, optimizer.v
+
+
+@pytest.mark.parametrize("lazy", [False, True], ids=["dense", "lazy_rows"])
+@pytest.mark.parametrize("weight_decay", [0.0, 0.1])
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+def test_adam_kernel_is_bit_identical_to_numpy(dtype, weight_decay, lazy, monkeypatch):
+    """The fused update is the reference's twelve calls, bit for bit."""
+    calls = []
+    fused = K.adam_update
+    monkeypatch.setattr(K, "adam_update", lambda *a: calls.append(1) or fused(*a))
+    with engine("numpy"):
+        expected = _adam_run(dtype, weight_decay, lazy)
+    assert not calls
+    with engine("compiled"):
+        got = _adam_run(dtype, weight_decay, lazy)
+    # lazy: the dense spans before and after the table, then the table's rows
+    assert len(calls) == (8 * 3 if lazy else 8)
+    for name, a, b in zip(("params", "m", "v"), got, expected, strict=True):
+        assert a.dtype == b.dtype == dtype
+        assert_array_equal(a, b, err_msg=name)
+
+
+def test_adam_kernel_checks_its_arguments():
+    a = np.zeros(5)
+    K.adam_update(a, a.copy(), a.copy(), a.copy(), 0.9, 0.999, 1e-8, 0.1)
+    with pytest.raises(ValueError, match="one length, got 5, 4, 5 and 5"):
+        K.adam_update(a, a[:4].copy(), a.copy(), a.copy(), 0.9, 0.999, 1e-8, 0.1)
+    with pytest.raises(ValueError, match="not C-contiguous"):
+        K.adam_update(a, np.zeros(10)[::2], a.copy(), a.copy(), 0.9, 0.999, 1e-8, 0.1)
+    with pytest.raises(ValueError, match="Buffer dtype mismatch"):  # one dtype
+        K.adam_update(a, a.astype(np.float32), a, a, 0.9, 0.999, 1e-8, 0.1)
 
 
 def test_engine_switches_and_restores():
