@@ -206,11 +206,32 @@ def _uniform(X, n_features):
     return Ragged(X.reshape(n * T, n_features), np.arange(n) * T, np.full(n, T))
 
 
+def _checked_3d(X):
+    """``check_array(X, allow_nd=True)`` to float, with a shortcut.
+
+    A finite float32 or float64 ndarray with sequences (the output of a
+    pipeline's encoder) is returned as it is, as ``check_array`` would
+    return it; anything else goes through ``check_array``, which converts
+    it or raises its usual error. The shortcut saves ``check_array``'s 40 µs
+    (scikit-learn 1.9, mostly its dataframe detection): in the seed
+    tutorial's loop, a fifth of a prediction.
+    """
+    if (
+        type(X) is np.ndarray
+        and X.dtype in (np.float32, np.float64)
+        and X.ndim == 3
+        and X.shape[0] > 0
+        and np.isfinite(X).all()
+    ):
+        return X
+    return check_array(X, allow_nd=True, dtype=(np.float64, np.float32))
+
+
 def _from_array(estimator, X, form, *, reset, dtype, two_d):
     """The 2-D or 3-D array form, and its fitted attributes when ``reset``."""
     fitted = {}
     if form == "3d":
-        X = check_array(X, allow_nd=True, dtype=(np.float64, np.float32))
+        X = _checked_3d(X)
         if X.ndim != 3:
             raise ValueError(f"Expected a 3-D array, got {X.ndim} dimensions.")
         if 0 in X.shape[1:]:

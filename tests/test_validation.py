@@ -12,11 +12,13 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import check_array
 
 from skrnn import RNNClassifier, RNNRegressor, SlidingWindowTransformer
 from skrnn._categorical import is_token_input
 from skrnn._engine import Ragged
 from skrnn._sequences import (
+    _checked_3d,
     _is_list_of_sequences,
     check_n_sequences,
     check_sequences,
@@ -208,6 +210,29 @@ def test_features_per_step_must_match(X):
         match="X has 3 features per step, but _Holder was fitted with 2 features",
     ):
         _check(est, X, reset=False, dtype=np.float64)
+
+
+@pytest.mark.parametrize(
+    "X",
+    [
+        np.arange(12.0).reshape(2, 3, 2),
+        np.arange(12, dtype=np.float32).reshape(2, 3, 2),
+        np.asfortranarray(np.arange(12.0).reshape(2, 3, 2)),
+        np.arange(12).reshape(2, 3, 2),  # integers: converted
+        np.arange(12.0).reshape(2, 3, 2).astype(">f8"),  # big-endian: converted
+        np.arange(12.0).reshape(2, 3, 2).tolist(),
+        np.zeros((1, 1, 1)),
+    ],
+    ids=["float64", "float32", "fortran", "int", "big-endian", "list", "one"],
+)
+def test_3d_arrays_read_as_check_array_reads_them(X):
+    """The shortcut for finite float arrays gives what check_array gives."""
+    expected = check_array(X, allow_nd=True, dtype=(np.float64, np.float32))
+    got = _checked_3d(X)
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    assert_array_equal(got, expected)
+    if isinstance(X, np.ndarray) and X.dtype in (np.float32, np.float64):
+        assert got is X  # check_array makes no copy of these either
 
 
 # check_sequences: errors ------------------------------------------------------

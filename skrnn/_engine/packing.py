@@ -67,14 +67,19 @@ class Packing:
             raise ValueError("lengths must be a non-empty 1-D array of integers.")
         if not np.issubdtype(lengths.dtype, np.integer):
             raise TypeError(f"lengths must be integers, got dtype {lengths.dtype}.")
-        if lengths.min() < 1:
+        shortest = lengths.min()
+        if shortest < 1:
             raise ValueError("Every sequence must have at least one step.")
         lengths = lengths.astype(np.intp)
+        self._inverse = None
+        self.n_sequences = lengths.size
+        if shortest == lengths.max():  # fixed windows: a third of the work
+            self._init_uniform(lengths)
+            return
         # Stable sort, longest first: equal lengths keep the caller's order,
         # so a batch of equal-length sequences is not permuted at all.
         self.order = np.argsort(-lengths, kind="stable")
         self.lengths = lengths[self.order]
-        self.n_sequences = lengths.size
         self.n_steps = int(self.lengths[0])
         steps = np.arange(self.n_steps)
         # batch_sizes[t] = number of sequences longer than t.
@@ -82,9 +87,18 @@ class Packing:
         self.offsets = np.zeros(self.n_steps + 1, dtype=np.intp)
         np.cumsum(self.batch_sizes, out=self.offsets[1:])
         self.n_rows = int(self.offsets[-1])
-        self.is_uniform = bool(self.lengths[0] == self.lengths[-1])
-        self._inverse = None
+        self.is_uniform = False
         self._identity = None
+
+    def _init_uniform(self, lengths):
+        """The layout of sequences all ``lengths[0]`` steps long, unsorted."""
+        B, T = self.n_sequences, int(lengths[0])
+        self.order = np.arange(B)
+        self.lengths, self.n_steps = lengths, T
+        self.batch_sizes = np.full(T, B, dtype=np.intp)
+        self.offsets = np.arange(0, B * T + 1, B, dtype=np.intp)
+        self.n_rows = B * T
+        self.is_uniform = self._identity = True
 
     @property
     def inverse_order(self):

@@ -32,6 +32,29 @@ def test_equal_lengths_are_not_permuted():
     np.testing.assert_array_equal(p.batch_sizes, [3] * 5)
 
 
+@pytest.mark.parametrize("lengths", [[5, 5, 5], [1], [2] * 7, np.full(4, 3, np.int32)])
+def test_equal_lengths_have_the_layout_of_the_general_rule(lengths):
+    """Equal lengths take a shortcut; its layout is the sorting rule's."""
+    p = Packing(lengths)
+    n, T = len(lengths), int(lengths[0])
+    order = np.argsort(-np.asarray(lengths), kind="stable")
+    steps = np.arange(T)
+    sizes = np.searchsorted(-np.asarray(lengths)[order], -steps, side="left")
+    for name, expected in [
+        ("order", order),
+        ("lengths", np.asarray(lengths)[order]),
+        ("batch_sizes", sizes),
+        ("offsets", np.concatenate([[0], np.cumsum(sizes)])),
+        ("inverse_order", np.arange(n)),
+    ]:
+        got = getattr(p, name)
+        np.testing.assert_array_equal(got, expected, err_msg=name)
+        assert got.dtype == np.intp, name
+    assert (p.n_sequences, p.n_steps, p.n_rows) == (n, T, n * T)
+    assert p.is_uniform and p.is_identity
+    np.testing.assert_array_equal(p.last_rows(), np.arange(n) + n * (T - 1))
+
+
 def test_pack_unpack_round_trip_and_steps():
     rng = np.random.default_rng(0)
     seqs = [rng.standard_normal((n, 2)) for n in [2, 5, 1, 3]]
