@@ -4,8 +4,10 @@
 The element-wise work of a time step (gates, activations, state update, and
 their derivatives) is compiled at install time into
 ``skrnn._engine._step_kernels`` (Cython over the C of ``_step_kernels.h``):
-one pass over the step's rows instead of 5 to 25 NumPy calls; and the
-softmax cross-entropy of :mod:`~skrnn._engine.losses`. The NumPy code of
+one pass over the step's rows instead of 5 to 25 NumPy calls; the
+softmax cross-entropy of :mod:`~skrnn._engine.losses`, the sampling of
+:mod:`~skrnn._engine.sampling` and Adam's update of
+:mod:`~skrnn._engine.optimizers` (bit-identical to its NumPy code). The NumPy code of
 :mod:`skrnn._engine.cells` and :mod:`~skrnn._engine.losses` stays as the
 reference: the tests check
 the compiled steps against it, and it runs wherever the extension is

@@ -251,10 +251,10 @@ class _BaseOptimizer:
         """An independent copy of the optimizer, as ``copy.deepcopy`` makes.
 
         Its state arrays are copies (the scalars and the decay spans are
-        immutable); its scratch buffers are made at its first update. A
-        tenth of the cost of ``copy.deepcopy``: a fit keeps one after every
-        epoch that improves (the weights early stopping or an interrupt
-        goes back to).
+        immutable); its scratch buffers are made at its first update. It
+        costs less than half a ``copy.deepcopy`` (4.3 against 10.7 µs for
+        Adam on 4,212 parameters): a fit keeps one after every epoch that
+        improves (the weights early stopping or an interrupt goes back to).
 
         Returns
         -------

@@ -73,7 +73,7 @@ class Packing:
         lengths = lengths.astype(np.intp)
         self._inverse = None
         self.n_sequences = lengths.size
-        if shortest == lengths.max():  # fixed windows: a third of the work
+        if shortest == lengths.max():  # equal lengths (windows): nothing to sort
             self._init_uniform(lengths)
             return
         # Stable sort, longest first: equal lengths keep the caller's order,
@@ -93,7 +93,7 @@ class Packing:
     def _init_uniform(self, lengths):
         """The layout of sequences all ``lengths[0]`` steps long, unsorted."""
         B, T = self.n_sequences, int(lengths[0])
-        self.order = np.arange(B)
+        self.order = np.arange(B, dtype=np.intp)
         self.lengths, self.n_steps = lengths, T
         self.batch_sizes = np.full(T, B, dtype=np.intp)
         self.offsets = np.arange(0, B * T + 1, B, dtype=np.intp)

@@ -15,6 +15,7 @@ every cell, forward and backward; the NumPy code of
 - the kernels' tanh (a rational approximation in float32, a vectorised one
   in float64) against ``np.tanh``, special values included;
 - the loss kernel and the sampling kernel against NumPy's paths;
+- Adam's update against NumPy's, bit for bit;
 - the engine selection, and the NumPy fallback of an install without the
   extension (in subprocesses).
 """
@@ -530,7 +531,7 @@ def test_kernel_relu_keeps_nan(dtype):
         assert_array_equal(_kernel_tanh(x, relu=True), np.maximum(x, 0))
 
 
-# --- engine selection ----------------------------------------------------------------
+# --- Adam's update -------------------------------------------------------------------
 
 
 def _adam_run(dtype, weight_decay, lazy):
@@ -579,6 +580,9 @@ def test_adam_kernel_checks_its_arguments():
         K.adam_update(a, np.zeros(10)[::2], a.copy(), a.copy(), 0.9, 0.999, 1e-8, 0.1)
     with pytest.raises(ValueError, match="Buffer dtype mismatch"):  # one dtype
         K.adam_update(a, a.astype(np.float32), a, a, 0.9, 0.999, 1e-8, 0.1)
+
+
+# --- engine selection ----------------------------------------------------------------
 
 
 def test_engine_switches_and_restores():
