@@ -225,12 +225,18 @@ def test_params_must_be_one_flat_array(make, params):
         make(params)
 
 
-@pytest.mark.parametrize("make", OPTIMIZERS)
-def test_pickle_round_trip_continues_identically(make):
-    rng = np.random.RandomState(6)
+def _after_one_update(make, seed):
+    """``(rng, params, optimizer)``: an optimizer with state, after an update."""
+    rng = np.random.RandomState(seed)
     params = _random_flat(rng)
     optimizer = make(params)
     optimizer.update_params(params, _random_flat(rng))
+    return rng, params, optimizer
+
+
+@pytest.mark.parametrize("make", OPTIMIZERS)
+def test_pickle_round_trip_continues_identically(make):
+    rng, params, optimizer = _after_one_update(make, 6)
     clone = pickle.loads(pickle.dumps(optimizer))
     assert clone._scratch is None
     params_clone = params.copy()
@@ -242,10 +248,7 @@ def test_pickle_round_trip_continues_identically(make):
 
 @pytest.mark.parametrize("make", OPTIMIZERS)
 def test_snapshot_is_independent_and_continues_identically(make):
-    rng = np.random.RandomState(7)
-    params = _random_flat(rng)
-    optimizer = make(params)
-    optimizer.update_params(params, _random_flat(rng))
+    rng, params, optimizer = _after_one_update(make, 7)
     twin = optimizer.snapshot()
     assert type(twin) is type(optimizer) and twin._scratch is None
     for ours, theirs in zip(_state_arrays(optimizer), _state_arrays(twin), strict=True):
