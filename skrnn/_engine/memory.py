@@ -16,7 +16,9 @@ cell's gates, ``D`` the directions, ``L`` the layers, ``F`` the inputs and
   weights and one (two for the GRU) ``G * H`` bias, ``n_in`` being ``F`` for
   the first layer and ``D * H`` above; then the head, ``(D * H + 1) * n_out``;
 * the optimizer: the state (Adam's two moments, SGD's velocity) and two
-  scratch buffers, each the size of the parameters;
+  scratch buffers, each the size of the parameters (Adam makes its scratch
+  only where its NumPy code runs, not with the compiled kernels: the
+  estimate is then an upper bound);
 * a training batch: the forward cache of every layer and direction (the gate
   activations, the outputs, the previous states; the LSTM's previous cell
   states and ``tanh(c)``, the GRU's recurrent candidate and its backward

@@ -149,7 +149,10 @@ class _BaseOptimizer:
     Subclasses define ``_n_scratch`` (parameter-sized scratch buffers of an
     update), ``_state_names`` (the state arrays, parameter-sized),
     ``_advance()`` (the step's scalars), ``_apply(params, grads, states,
-    scratch)`` (the rule on matching arrays or slices of them) and
+    scratch)`` (the rule on matching arrays or slices of them, in NumPy: the
+    reference), optionally ``_fused_apply(params, grads, states)`` (the same
+    rule in one compiled pass, returning False where it cannot run; the
+    scratch buffers are then never made) and
     ``_LEGACY_STATE`` (the list attributes of the previous version and the
     flat attribute each became), and the ``base_learning_rate`` property (the
     ``lr`` a learning-rate schedule sets and the decoupled weight decay
@@ -219,33 +222,47 @@ class _BaseOptimizer:
         """
         _check_same_shape(params, grads)
         _check_same_shape(params, self._state_array(), what="the optimizer's state")
-        if self._scratch is None:
-            state = self._state_array()
-            self._scratch = tuple(np.empty_like(state) for _ in range(self._n_scratch))
         states = [getattr(self, name) for name in self._state_names]
         dense = None if rows is None else dense_spans(params.shape[0], rows)
         self._decay(params, rows)
         self._advance()
         if rows is None:
-            self._apply(params, grads, states, self._scratch)
+            self._update(params, grads, states, slice(None))
             return
         for a, b in dense:
             part = slice(a, b)
-            self._apply(
-                params[part],
-                grads[part],
-                [state[part] for state in states],
-                [buf[part] for buf in self._scratch],
-            )
+            self._update(params[part], grads[part], [s[part] for s in states], part)
         for table in rows:
             index = table.flat_index()
             p, table_states = params[index], [state[index] for state in states]
-            self._apply(
-                p, grads[index], table_states, [np.empty_like(p) for _ in self._scratch]
-            )
+            self._update(p, grads[index], table_states, None)
             params[index] = p
             for state, values in zip(states, table_states, strict=True):
                 state[index] = values
+
+    def _fused_apply(self, params, grads, states):
+        """The rule in compiled code, if it can run here; False otherwise."""
+        return False
+
+    def _update(self, params, grads, states, part):
+        """The rule on matching arrays: compiled if it can, else in NumPy.
+
+        ``part`` is the slice of the whole buffer that the arrays are (the
+        scratch buffers' matching slice is used), or None for arrays of
+        their own (table rows: scratch of their size is made).
+        """
+        if self._fused_apply(params, grads, states):
+            return
+        if part is None:
+            scratch = [np.empty_like(params) for _ in range(self._n_scratch)]
+        else:
+            if self._scratch is None:
+                state = self._state_array()
+                self._scratch = tuple(
+                    np.empty_like(state) for _ in range(self._n_scratch)
+                )
+            scratch = [buf[part] for buf in self._scratch]
+        self._apply(params, grads, states, scratch)
 
     def snapshot(self):
         """An independent copy of the optimizer, as ``copy.deepcopy`` makes.
@@ -557,23 +574,21 @@ class AdamOptimizer(_BaseOptimizer):
     def base_learning_rate(self, value):
         self.learning_rate_init = float(value)
 
+    def _fused_apply(self, params, grads, states):
+        """:meth:`_apply`'s twelve calls in one compiled pass, bit-identical."""
+        kernels = step_kernels(params.dtype)
+        if kernels is None or not _one_contiguous_kind(params, grads, *states):
+            return False
+        m, v = states
+        lr = self.learning_rate
+        kernels.adam_update(
+            params, grads, m, v, self.beta_1, self.beta_2, self.epsilon, lr
+        )
+        return True
+
     def _apply(self, params, grads, states, scratch):
         buf, update = scratch
         m, v = states
-        kernels = step_kernels(params.dtype)
-        if kernels is not None and _one_contiguous_kind(params, grads, m, v):
-            # the twelve calls below fused into one pass, bit-identical
-            kernels.adam_update(
-                params,
-                grads,
-                m,
-                v,
-                self.beta_1,
-                self.beta_2,
-                self.epsilon,
-                self.learning_rate,
-            )
-            return
         # Same operations, in the same order, as scikit-learn: bit-identical.
         m *= self.beta_1
         np.multiply(grads, 1.0 - self.beta_1, out=buf)

@@ -571,6 +571,16 @@ def test_adam_kernel_is_bit_identical_to_numpy(dtype, weight_decay, lazy, monkey
         assert_array_equal(a, b, err_msg=name)
 
 
+@pytest.mark.parametrize("name", ["compiled", "numpy"])
+def test_adam_scratch_is_made_only_for_the_numpy_rule(name):
+    """The fused update needs no scratch: two parameter-sized buffers saved."""
+    params = np.zeros(10, dtype=np.float32)
+    optimizer = AdamOptimizer(params)
+    with engine(name):
+        optimizer.update_params(params, np.ones_like(params))
+    assert (optimizer._scratch is None) == (name == "compiled")
+
+
 def test_adam_kernel_checks_its_arguments():
     a = np.zeros(5)
     K.adam_update(a, a.copy(), a.copy(), a.copy(), 0.9, 0.999, 1e-8, 0.1)
