@@ -268,7 +268,7 @@ class _BaseOptimizer:
         """An independent copy of the optimizer, as ``copy.deepcopy`` makes.
 
         Its state arrays are copies (the scalars and the decay spans are
-        immutable); its scratch buffers are made at its first update. It
+        immutable); scratch buffers are made when its NumPy rule needs them. It
         costs less than half a ``copy.deepcopy`` (4.5 against 10.8 µs for
         Adam on 5,681 parameters): a fit keeps one after every epoch that
         improves (the weights early stopping or an interrupt goes back to).
