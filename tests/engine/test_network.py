@@ -200,3 +200,32 @@ def test_float32_stays_float32(cell, activation, head, upstream, token_input):
     for name, array in arrays.items():
         if array is not None:
             assert array.dtype == np.float32, name
+
+
+@pytest.mark.parametrize(
+    "n_codes, width, scaled",
+    [
+        (4, 1, False),  # few codes: the bias from the 4 rows written
+        (200, 1, False),  # most rows distinct: the bias from the batch's rows
+        (4, 2, False),  # two codes per row: each row credited twice
+        (4, 1, True),  # input dropout's scale
+    ],
+)
+def test_input_grads_of_token_codes(n_codes, width, scaled):
+    """The input weights' and bias's gradients of codes, whichever sum is made."""
+    from skrnn._engine.cells import _input_grads
+
+    rng = np.random.default_rng(0)
+    N, V, G = 64, 300, 7
+    codes = rng.integers(0, n_codes, size=(N, width) if width > 1 else N)
+    scale = rng.choice([0.0, 2.0], size=codes.shape) if scaled else None
+    d_in = rng.standard_normal((N, G))
+    out_W, out_b = np.zeros((V, G)), np.full(G, np.nan)
+    _input_grads(codes, d_in, True, out_W, out_b, scale)
+    onehot = np.zeros((N, V))
+    weights = np.ones(codes.shape) if scale is None else scale
+    for k in range(width):
+        column = codes if width == 1 else codes[:, k]
+        onehot[np.arange(N), column] += weights if width == 1 else weights[:, k]
+    np.testing.assert_allclose(out_W, onehot.T @ d_in, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out_b, d_in.sum(axis=0), rtol=1e-12, atol=1e-12)
