@@ -56,6 +56,7 @@ ORDER = [
     "tutorial",
     "memory",
     "profile",
+    "gemm",
 ]
 PINS = ("pinned", "unpinned")
 
@@ -148,6 +149,7 @@ KEYS = {
     "tutorial": ("contender",),
     "memory": ("kind", "size_mb", "from_mb", "to_mb"),
     "profile": ("cell", "hidden"),
+    "gemm": ("cell", "hidden", "product"),
     "targets": ("target",),
 }
 #: a range's two ends

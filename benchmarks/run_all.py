@@ -59,6 +59,7 @@ BENCHES = [
     ("bench_memory.py", True, False),
     ("bench_words.py", True, False),
     ("profile_step.py", True, False),
+    ("bench_gemm.py", True, False),
 ]
 
 
