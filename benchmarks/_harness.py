@@ -297,6 +297,13 @@ def add_output_arguments(parser):
     )
 
 
+def apply_quick(args, settings):
+    """With ``--quick``, set each of ``settings`` (name to value) on ``args``."""
+    if args.quick:
+        for key, value in settings.items():
+            setattr(args, key, value)
+
+
 def output_path(args, bench):
     """Where ``bench`` writes its JSON: ``--json``, else in ``--out``, else None.
 

@@ -39,6 +39,7 @@ import numpy as np
 from _harness import (
     add_output_arguments,
     alternate,
+    apply_quick,
     best_torch,
     describe,
     environment,
@@ -172,9 +173,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.unpinned:
         return rerun_unpinned(__file__, sys.argv[1:] if argv is None else argv)
-    if args.quick:
-        for key, value in QUICK.items():
-            setattr(args, key, value)
+    apply_quick(args, QUICK)
     torch = import_torch()
     info = environment()
     print(describe(info))

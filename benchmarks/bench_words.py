@@ -115,6 +115,7 @@ from _harness import (
     TORCH_THREADS,
     add_output_arguments,
     alternate,
+    apply_quick,
     describe,
     environment,
     fastest,
@@ -558,9 +559,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.unpinned:
         return rerun_unpinned(__file__, sys.argv[1:] if argv is None else argv)
-    if args.quick:
-        for key, value in QUICK.items():
-            setattr(args, key, value)
+    apply_quick(args, QUICK)
     if "predict" in args.phase and "fit" not in args.phase:
         parser.error("--phase predict needs fit too (it predicts with its models)")
     warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter=1 on purpose

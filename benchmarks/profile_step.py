@@ -61,6 +61,7 @@ import time
 import numpy as np
 from _harness import (
     add_output_arguments,
+    apply_quick,
     describe,
     environment,
     gemm_rate,
@@ -536,9 +537,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.unpinned:
         return rerun_unpinned(__file__, sys.argv[1:] if argv is None else argv)
+    apply_quick(args, QUICK)
     if args.quick:
-        for key, value in QUICK.items():
-            setattr(args, key, value)
         args.lines = True
     info = environment()
     print(describe(info))
