@@ -37,10 +37,10 @@ import sys
 
 import numpy as np
 from _harness import (
+    TORCH_THREADS,
     add_output_arguments,
     alternate,
     apply_quick,
-    best_torch,
     describe,
     environment,
     import_torch,
@@ -49,13 +49,16 @@ from _harness import (
     save_json,
     torch_contenders,
 )
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from skrnn._engine.cells import unaliased_copy
 
 #: gate blocks of each cell: the recurrent weights are (H, GATES * H)
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 QUICK = dict(cell=["lstm"], hidden=[16], batch=8, window=4, repeats=1, warmup=0)
+#: made once: ``threadpool_limits`` looks the libraries up at every entry
+#: (168 us here), ``ThreadpoolController.limit`` only sets the count (10 us)
+BLAS = ThreadpoolController()
 
 
 def products(cell, hidden, batch, window, rng):
@@ -96,7 +99,7 @@ def time_product(torch, a, b, out, repeats, warmup):
             np.matmul(a, b, out=out)
 
     def numpy_one_thread():
-        with threadpool_limits(1):
+        with BLAS.limit(limits=1):
             numpy_unit()
 
     contenders = {"numpy": numpy_unit, "numpy1": numpy_one_thread}
@@ -128,22 +131,18 @@ def bench_one(torch, cell, hidden, args, rng):
             "numpy_gflops": flops / times["numpy"] / 1e9,
         }
         if torch:
-            rates = {k: 1.0 / t for k, t in times.items() if k.startswith("torch")}
-            best = 1.0 / best_torch(rates)
+            best = min(times[f"torch{n}"] for n in TORCH_THREADS)
             row.update(
-                {
-                    "torch1_us": times["torch1"] * 1e6,
-                    "torch2_us": times["torch2"] * 1e6,
-                    "torch_gflops": flops / best / 1e9,
-                    "numpy_over_torch": times["numpy"] / best,
-                }
+                {f"torch{n}_us": times[f"torch{n}"] * 1e6 for n in TORCH_THREADS}
             )
+            row["torch_gflops"] = flops / best / 1e9
+            row["numpy_over_torch"] = times["numpy"] / best
         rows.append(row)
     return rows
 
 
 def print_rows(rows):
-    keys = ["numpy_us", "numpy1_us", "torch1_us", "torch2_us"]
+    keys = ["numpy_us", "numpy1_us", *(f"torch{n}_us" for n in TORCH_THREADS)]
     keys += ["numpy_gflops", "torch_gflops"]
     print(
         f"{'cell':>5} {'hidden':>6} {'product':>19} {'shape':>26} "
